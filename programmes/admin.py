@@ -1,0 +1,214 @@
+"""The staff side: editing, publishing and verifying the directory."""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TabbedTranslationAdmin
+
+from . import services
+from .models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+
+
+class TaxonomyAdmin(TabbedTranslationAdmin):
+    list_display = ("name", "slug", "position", "programme_count")
+    list_editable = ("position",)
+    list_filter = ()
+    search_fields = ("slug", "name_kk", "name_ru", "name_en")
+    list_select_related = ()
+    prepopulated_fields = {"slug": ("name_en",)}
+    ordering = ("position", "slug")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(programme_total=Count("programmes"))
+
+    @admin.display(description=_("programmes"), ordering="programme_total")
+    def programme_count(self, obj):
+        return obj.programme_total
+
+
+admin.site.register([ProgrammeType, Sector, ApplicantKind, BusinessSize], TaxonomyAdmin)
+
+
+@admin.register(Location)
+class LocationAdmin(TaxonomyAdmin):
+    list_display = ("name", "slug", "kind", "parent", "position", "programme_count")
+    list_filter = ("kind", "parent")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "kzt_per_unit", "valid_from")
+    list_filter = ("currency",)
+    search_fields = ("currency",)
+    list_select_related = ()
+    date_hierarchy = "valid_from"
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(TabbedTranslationAdmin):
+    list_display = ("name", "kind", "home_city", "programme_count", "updated_at")
+    list_filter = ("kind", "home_city")
+    search_fields = ("slug", "name_kk", "name_ru", "name_en")
+    list_select_related = ("home_city",)
+    autocomplete_fields = ("home_city",)
+    prepopulated_fields = {"slug": ("name_en",)}
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(programme_total=Count("programmes"))
+
+    @admin.display(description=_("programmes"), ordering="programme_total")
+    def programme_count(self, obj):
+        return obj.programme_total
+
+
+class VerifiedBeforeFilter(admin.SimpleListFilter):
+    """Which programmes have gone longest without a check against their source."""
+
+    title = _("last verified")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("never", _("Never")),
+            ("90", _("More than 90 days ago")),
+            ("180", _("More than 180 days ago")),
+            ("365", _("More than a year ago")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "never":
+            return queryset.filter(last_verified_on__isnull=True)
+        if value in {"90", "180", "365"}:
+            cutoff = timezone.localdate() - datetime.timedelta(days=int(value))
+            return queryset.filter(last_verified_on__lt=cutoff)
+        return queryset
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(TabbedTranslationAdmin):
+    list_display = (
+        "title",
+        "organisation",
+        "state",
+        "type_names",
+        "deadline_type",
+        "closes_on",
+        "last_verified_on",
+        "updated_at",
+    )
+    list_filter = (
+        "state",
+        "types",
+        "sectors",
+        "locations",
+        "deadline_type",
+        "is_nationwide",
+        VerifiedBeforeFilter,
+        "organisation__kind",
+    )
+    search_fields = (
+        "slug",
+        "title_kk",
+        "title_ru",
+        "title_en",
+        "organisation__name_ru",
+        "organisation__name_en",
+    )
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+    filter_horizontal = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+    prepopulated_fields = {"slug": ("title_en",)}
+    readonly_fields = ("amount_min_kzt", "amount_max_kzt", "created_at", "updated_at")
+    date_hierarchy = "updated_at"
+    actions = ("publish", "archive", "mark_verified_today")
+    save_on_top = True
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "organisation", "state", "summary")}),
+        (_("Details"), {"fields": ("description", "eligibility", "how_to_apply")}),
+        (
+            _("Classification"),
+            {
+                "fields": (
+                    "types",
+                    "sectors",
+                    "is_nationwide",
+                    "locations",
+                    "applicant_kinds",
+                    "business_sizes",
+                )
+            },
+        ),
+        (
+            _("Money"),
+            {
+                "fields": (
+                    ("amount_min", "amount_max", "currency"),
+                    "amount_note",
+                    ("amount_min_kzt", "amount_max_kzt"),
+                    ("total_budget", "total_budget_currency"),
+                    "expected_awards",
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("deadline_type", ("opens_on", "closes_on"), "deadline_note")}),
+        (_("Applying and sources"), {"fields": ("apply_url", "source_url", "contact", "last_verified_on")}),
+        (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("types")
+
+    @admin.display(description=_("types"))
+    def type_names(self, obj):
+        return ", ".join(t.name for t in obj.types.all())
+
+    @admin.action(description=_("Publish selected programmes"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = services.publish(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d programme published.", "%(count)d programmes published.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Archive selected programmes"), permissions=["change"])
+    def archive(self, request, queryset):
+        count = services.archive(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d programme archived.", "%(count)d programmes archived.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark selected programmes as verified today"), permissions=["change"])
+    def mark_verified_today(self, request, queryset):
+        count = services.mark_verified(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d programme marked as verified today.",
+                "%(count)d programmes marked as verified today.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

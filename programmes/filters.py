@@ -1,0 +1,315 @@
+"""The public search vocabulary: every GET parameter of the search page, and its facet counts.
+
+Bad input never fails the page: an unknown slug is dropped from its parameter, an unparseable
+number drops that parameter, and each drop is reported in ``ProgrammeFilter.warnings``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import money
+from .choices import LocationKind, Status
+from .models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+
+DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING)
+# A shared link will not carry more values than this per parameter; more is noise or abuse.
+MAX_VALUES_PER_PARAMETER = 40
+MAX_AMOUNT = Decimal("1e15")
+
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("deadline", _("Deadline (soonest first)")),
+    ("amount_desc", _("Largest award first")),
+    ("amount_asc", _("Smallest award first")),
+    ("newest", _("Newest first")),
+    ("title", _("Title (A–Z)")),
+]
+CURRENCY_CHOICES = [("kzt", "₸ KZT"), ("usd", "$ USD"), ("eur", "€ EUR"), ("gbp", "£ GBP")]
+
+
+class LenientSlugMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Accepts the known slugs of a parameter and sets the unknown ones aside in ``ignored``,
+    so that ``sector=film&sector=nonsense`` still filters by film instead of failing whole."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.ignored: list[str] = []
+
+    def _check_values(self, value):
+        self.ignored = []
+        candidates = []
+        for raw in list(value)[:MAX_VALUES_PER_PARAMETER]:
+            text = str(raw).strip().lower()
+            if text and "\x00" not in text and len(text) <= 80 and text not in candidates:
+                candidates.append(text)
+            elif text:
+                self.ignored.append(str(raw)[:80])
+        found = list(self.queryset.filter(slug__in=candidates))
+        known = {term.slug for term in found}
+        self.ignored += [slug for slug in candidates if slug not in known]
+        return found
+
+
+class SlugFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = LenientSlugMultipleChoiceField
+
+
+class NonNegativeRangeField(django_filters.fields.RangeField):
+    def __init__(self, *args, **kwargs):
+        fields = (
+            forms.DecimalField(min_value=0, max_value=MAX_AMOUNT, max_digits=18, decimal_places=2),
+            forms.DecimalField(min_value=0, max_value=MAX_AMOUNT, max_digits=18, decimal_places=2),
+        )
+        super().__init__(fields, *args, **kwargs)
+
+    def clean(self, value):
+        data = super().clean(value)
+        if data and data.start is not None and data.stop is not None and data.start > data.stop:
+            raise ValidationError(_("The minimum amount is larger than the maximum."), code="min_gt_max")
+        return data
+
+
+class AmountFilter(django_filters.RangeFilter):
+    """``amount_min`` / ``amount_max`` (RangeWidget's suffixes), read in ``currency``."""
+
+    field_class = NonNegativeRangeField
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    label: str
+    options: list
+
+
+@dataclass
+class FacetOption:
+    slug: str
+    name: str
+    count: int
+    selected: bool
+    depth: int = 0
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search words"), method="filter_words")
+    type = SlugFilter(label=_("Programme type"), queryset=ProgrammeType.objects.all(), method="filter_types")
+    sector = SlugFilter(label=_("Sector"), queryset=Sector.objects.all(), method="filter_sectors")
+    city = SlugFilter(label=_("City or region"), queryset=Location.objects.all(), method="filter_locations")
+    applicant = SlugFilter(
+        label=_("Who may apply"), queryset=ApplicantKind.objects.all(), method="filter_applicants"
+    )
+    business_size = SlugFilter(
+        label=_("Business size"), queryset=BusinessSize.objects.all(), method="filter_business_sizes"
+    )
+    organisation = SlugFilter(
+        label=_("Organisation"), queryset=Organisation.objects.all(), method="filter_organisations"
+    )
+    amount = AmountFilter(label=_("Award amount"), method="filter_amount")
+    currency = django_filters.ChoiceFilter(
+        label=_("Currency"), choices=CURRENCY_CHOICES, empty_label=None, method="ignore"
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Status.choices, method="filter_status"
+    )
+    closing_within = django_filters.NumberFilter(
+        label=_("Closing within (days)"), method="filter_closing_within", min_value=0, max_value=366
+    )
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, method="ignore")
+
+    # Parameters counted in the sidebar, each with the filters of the others applied.
+    FACETS = ("type", "sector", "city", "applicant", "business_size", "organisation")
+    CLOSING_OPTIONS = (7, 14, 30, 90)
+
+    class Meta:
+        model = Programme
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, today: datetime.date | None = None, **kwargs):
+        self.today = today or timezone.localdate()
+        super().__init__(data, queryset.with_status(self.today), **kwargs)
+
+    # --- filters -----------------------------------------------------------------------
+
+    def filter_words(self, queryset, name, value):
+        return queryset.matching(value)
+
+    def filter_types(self, queryset, name, value):
+        return queryset.of_types(value) if value else queryset
+
+    def filter_sectors(self, queryset, name, value):
+        return queryset.in_sectors(value) if value else queryset
+
+    def filter_locations(self, queryset, name, value):
+        return queryset.available_in(value) if value else queryset
+
+    def filter_applicants(self, queryset, name, value):
+        return queryset.for_applicants(value) if value else queryset
+
+    def filter_business_sizes(self, queryset, name, value):
+        return queryset.for_business_sizes(value) if value else queryset
+
+    def filter_organisations(self, queryset, name, value):
+        return queryset.filter(organisation__in=value) if value else queryset
+
+    def filter_amount(self, queryset, name, value):
+        if value.start is None and value.stop is None:
+            return queryset
+        rate = self.exchange_rates.get(self.currency_code)
+        if rate is None:
+            return queryset  # reported in warnings
+        return queryset.award_overlaps(money.to_kzt(value.start, rate), money.to_kzt(value.stop, rate))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=value)
+
+    def filter_closing_within(self, queryset, name, value):
+        return queryset.closing_within(int(value), self.today)
+
+    def ignore(self, queryset, name, value):
+        return queryset  # read by other filters or by the ordering
+
+    def filter_queryset(self, queryset, exclude: str | None = None):
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name != exclude:
+                queryset = self.filters[name].filter(queryset, value)
+        if not data.get("status") and data.get("closing_within") is None:
+            queryset = queryset.filter(status__in=DEFAULT_STATUSES)
+        return queryset.ordered_by(self.sort_order, has_query=bool(data.get("q")))
+
+    # --- derived values ----------------------------------------------------------------
+
+    @property
+    def sort_order(self) -> str:
+        self.errors  # noqa: B018  (validates the form)
+        data = self.form.cleaned_data
+        chosen = data.get("sort")
+        if chosen:
+            return chosen
+        return "relevance" if data.get("q") else "deadline"
+
+    @property
+    def currency_code(self) -> str:
+        self.errors  # noqa: B018
+        return (self.form.cleaned_data.get("currency") or "kzt").upper()
+
+    @property
+    def exchange_rates(self) -> dict[str, Decimal]:
+        if not hasattr(self, "_exchange_rates"):
+            self._exchange_rates = ExchangeRate.objects.rates_on(self.today)
+        return self._exchange_rates
+
+    @property
+    def warnings(self) -> list[str]:
+        """What was ignored in the query string, in the user's language."""
+        self.errors  # noqa: B018  (validates the form)
+        messages = []
+        for name, field in self.form.fields.items():
+            label = field.label
+            for error in self.form.errors.get(name, []):
+                messages.append(
+                    gettext("%(label)s: %(error)s The value was ignored.") % {"label": label, "error": error}
+                )
+            for value in getattr(field, "ignored", []):
+                messages.append(
+                    gettext("%(label)s: “%(value)s” is not a known value and was ignored.")
+                    % {"label": label, "value": value}
+                )
+        amount = self.form.cleaned_data.get("amount")
+        if amount and self.currency_code not in self.exchange_rates:
+            messages.append(
+                gettext("There is no exchange rate for %(currency)s yet, so the amount was ignored.")
+                % {"currency": self.currency_code}
+            )
+        return messages
+
+    @property
+    def selected_statuses(self) -> list[str]:
+        self.errors  # noqa: B018
+        chosen = self.form.cleaned_data.get("status")
+        if chosen or self.form.cleaned_data.get("closing_within") is not None:
+            return list(chosen or [])
+        return list(DEFAULT_STATUSES)
+
+    @property
+    def selected_closing(self) -> int | None:
+        self.errors  # noqa: B018
+        days = self.form.cleaned_data.get("closing_within")
+        return int(days) if days is not None else None
+
+    @property
+    def selected_currency(self) -> str:
+        return self.currency_code.lower()
+
+    def facets(self) -> list[FacetGroup]:
+        """Counts beside each filter value, one query per facet, each facet counted with every
+        filter applied except its own (selecting "film" still shows how many music programmes)."""
+        self.errors  # noqa: B018
+        return [FacetGroup(name, self.filters[name].label, self._facet(name)) for name in self.FACETS]
+
+    def _facet(self, name: str) -> list[FacetOption]:
+        matching = self.filter_queryset(self.queryset.all(), exclude=name)
+        selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
+        if name == "city":
+            return self._location_facet(matching, selected)
+        terms = self.filters[name].queryset.with_programme_counts(matching)
+        return [
+            FacetOption(term.slug, term.name, term.count, term.slug in selected)
+            for term in terms
+            if term.count or term.slug in selected
+        ]
+
+    def _location_facet(self, matching, selected) -> list[FacetOption]:
+        # "Available in X" is not a plain link count (nationwide programmes and regions count
+        # too), so the links come back in one query and are counted here.
+        locations = list(Location.objects.all())
+        children: dict[int, set[int]] = {}
+        for loc in locations:
+            if loc.parent_id:
+                children.setdefault(loc.parent_id, set()).add(loc.pk)
+        parent_of = {loc.pk: loc.parent_id for loc in locations}
+        reach: dict[int, set[int]] = {}
+        nationwide = set()
+        rows = Programme.objects.filter(pk__in=matching.order_by().values("pk")).values_list(
+            "pk", "is_nationwide", "locations"
+        )
+        for pk, is_nationwide, location_id in rows:
+            if is_nationwide:
+                nationwide.add(pk)
+            if location_id:
+                reached = reach.setdefault(pk, set())
+                reached.add(location_id)
+                reached |= children.get(location_id, set())
+                if parent_of.get(location_id):
+                    reached.add(parent_of[location_id])
+        counts = Counter(loc for pk, reached in reach.items() if pk not in nationwide for loc in reached)
+        options = []
+        for loc in locations:
+            count = counts[loc.pk] + len(nationwide)
+            if count or loc.slug in selected:
+                depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
+                options.append(FacetOption(loc.slug, loc.name, count, loc.slug in selected, depth))
+        return options

@@ -1,0 +1,554 @@
+"""The directory's data: organisations, programmes, their taxonomies and exchange rates.
+
+Domain reads ("published", "open", "available in Almaty") are QuerySet methods defined once here
+and reused by views, filters, the admin and exports.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import money, search
+from .choices import Currency, DeadlineType, LocationKind, OrganisationKind, PublicationState, Status
+
+AMOUNT = {"max_digits": 18, "decimal_places": 2}
+
+
+def _choices_check(field: str, choices: type[models.TextChoices], name: str, null=False):
+    condition = Q(**{f"{field}__in": choices.values})
+    if null:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+def _filled_in_some_language(field: str, name: str, message):
+    """A translated field may be left empty in some languages, never in all three."""
+    condition = Q()
+    for language in ("kk", "ru", "en"):
+        # IS NOT NULL keeps each term true or false, never NULL (which a CHECK accepts).
+        condition |= Q(**{f"{field}_{language}__isnull": False, f"{field}_{language}__gt": ""})
+    return models.CheckConstraint(condition=condition, name=name, violation_error_message=message)
+
+
+# --- Taxonomies ---------------------------------------------------------------------------
+
+
+class TaxonomyQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def with_programme_counts(self, programmes):
+        """Annotate ``count``: how many of ``programmes`` carry each term, in one query."""
+        return self.annotate(
+            count=models.Count("programmes", filter=Q(programmes__in=programmes.order_by().values("pk")))
+        )
+
+
+class Taxonomy(models.Model):
+    """A controlled vocabulary term: a stable slug (used in URLs and imports) and a translated name."""
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=60,
+        help_text=_("Stable identifier used in links and spreadsheets. Do not change once published."),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower numbers are listed first.")
+    )
+
+    objects = TaxonomyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(class)s_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ProgrammeType(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("programme type")
+        verbose_name_plural = _("programme types")
+
+
+class Sector(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class ApplicantKind(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("applicant kind")
+        verbose_name_plural = _("applicant kinds")
+
+
+class BusinessSize(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("business size")
+        verbose_name_plural = _("business sizes")
+
+
+class Location(Taxonomy):
+    """A city or a region. Regional centres are cities whose parent is their region; the three
+    cities of republican significance (Almaty, Astana, Shymkent) have no parent."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=LocationKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        limit_choices_to={"kind": LocationKind.REGION},
+        help_text=_("The region a city lies in; empty for regions and for Almaty, Astana, Shymkent."),
+    )
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            *Taxonomy.Meta.constraints,
+            _choices_check("kind", LocationKind, "location_kind_valid"),
+            # Regions are the top level: they sit in no other location.
+            models.CheckConstraint(
+                condition=~Q(kind=LocationKind.REGION) | Q(parent__isnull=True),
+                name="location_region_has_no_parent",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="location_not_own_parent"),
+        ]
+
+
+# --- Exchange rates -------------------------------------------------------------------------
+
+
+class ExchangeRateQuerySet(models.QuerySet):
+    def rates_on(self, day: datetime.date | None = None) -> dict[str, Decimal]:
+        """KZT per unit of every currency in force on ``day`` (today in Almaty by default)."""
+        day = day or timezone.localdate()
+        rates = {money.KZT: Decimal(1)}
+        # Newest first, so the first rate seen per currency is the one in force.
+        for currency, rate in (
+            self.filter(valid_from__lte=day)
+            .order_by("currency", "-valid_from")
+            .values_list("currency", "kzt_per_unit")
+        ):
+            rates.setdefault(currency, rate)
+        return rates
+
+
+class ExchangeRate(models.Model):
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        choices=[c for c in Currency.choices if c[0] != Currency.KZT],
+    )
+    kzt_per_unit = models.DecimalField(
+        _("tenge per unit"),
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("How many tenge one unit of the currency buys, e.g. the National Bank's rate."),
+    )
+    valid_from = models.DateField(_("valid from"), help_text=_("The rate applies from this day on."))
+
+    objects = ExchangeRateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from"], name="exchangerate_unique_day"),
+            models.CheckConstraint(condition=Q(kzt_per_unit__gt=0), name="exchangerate_positive"),
+            models.CheckConstraint(
+                condition=Q(currency__in=[Currency.USD, Currency.EUR, Currency.GBP]),
+                name="exchangerate_currency_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"1 {self.currency} = {self.kzt_per_unit} KZT ({self.valid_from:%Y-%m-%d})"
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+
+class OrganisationQuerySet(TaxonomyQuerySet):
+    """Organisations are looked up and counted like taxonomy terms (by slug, per programme)."""
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    home_city = models.ForeignKey(
+        Location,
+        verbose_name=_("home city"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": LocationKind.CITY},
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="organisation_unique_slug"),
+            _filled_in_some_language(
+                "name", "organisation_has_a_name", _("Give the organisation a name in at least one language.")
+            ),
+            _choices_check("kind", OrganisationKind, "organisation_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programmes:organisation", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Programmes --------------------------------------------------------------------------------
+
+
+OPEN_ENDED_DEADLINES = [DeadlineType.ROLLING, DeadlineType.UNTIL_FUNDS_EXHAUSTED]
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def published(self):
+        return self.filter(state=PublicationState.PUBLISHED)
+
+    def with_status(self, today: datetime.date | None = None):
+        """Annotate ``status``: open, upcoming or closed on ``today`` (Almaty's today by default).
+
+        Closed once the closing date has passed; upcoming before the opening date, and for
+        fixed or recurring rounds whose dates are not announced yet; otherwise open.
+        Annotating twice keeps the first annotation, so callers can combine status reads.
+        """
+        if "status" in self.query.annotations:
+            return self
+        today = today or timezone.localdate()
+        return self.annotate(
+            status=Case(
+                When(closes_on__lt=today, then=Value(Status.CLOSED)),
+                When(opens_on__gt=today, then=Value(Status.UPCOMING)),
+                When(
+                    Q(deadline_type__in=OPEN_ENDED_DEADLINES)
+                    | Q(opens_on__isnull=False)
+                    | Q(closes_on__isnull=False),
+                    then=Value(Status.OPEN),
+                ),
+                default=Value(Status.UPCOMING),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_status_in(self, statuses, today: datetime.date | None = None):
+        return self.with_status(today).filter(status__in=list(statuses))
+
+    def closing_within(self, days: int, today: datetime.date | None = None):
+        """Open now and closing within ``days`` days (today included)."""
+        today = today or timezone.localdate()
+        return self.with_status(today).filter(
+            status=Status.OPEN, closes_on__lte=today + datetime.timedelta(days=days)
+        )
+
+    def _linked_to(self, relation: str, values):
+        # A subquery on the link table instead of a join: no duplicate rows, so no DISTINCT,
+        # which keeps ordering and counting cheap.
+        through = self.model._meta.get_field(relation).remote_field.through
+        target = self.model._meta.get_field(relation).m2m_reverse_field_name()
+        return self.filter(pk__in=through.objects.filter(**{f"{target}__in": values}).values("programme_id"))
+
+    def of_types(self, types):
+        return self._linked_to("types", types)
+
+    def in_sectors(self, sectors):
+        return self._linked_to("sectors", sectors)
+
+    def for_applicants(self, applicant_kinds):
+        return self._linked_to("applicant_kinds", applicant_kinds)
+
+    def for_business_sizes(self, sizes):
+        return self._linked_to("business_sizes", sizes)
+
+    def available_in(self, locations):
+        """Programmes someone in any of ``locations`` can apply to.
+
+        A city: programmes listing the city, listing its region, or nationwide. A region:
+        programmes listing the region or any city in it, or nationwide.
+        """
+        locations = list(locations)
+        if not locations:
+            return self
+        ids = {loc.pk for loc in locations}
+        ids |= {loc.parent_id for loc in locations if loc.parent_id}
+        region_ids = [loc.pk for loc in locations if loc.kind == LocationKind.REGION]
+        ids |= set(Location.objects.filter(parent__in=region_ids).values_list("pk", flat=True))
+        through = Programme.locations.through
+        return self.filter(
+            Q(is_nationwide=True) | Q(pk__in=through.objects.filter(location__in=ids).values("programme_id"))
+        )
+
+    def award_overlaps(self, low_kzt: Decimal | None, high_kzt: Decimal | None):
+        """Programmes whose award range in tenge overlaps [low, high] (either end may be open).
+
+        Programmes without a stated amount are left out, since the question was about amounts.
+        """
+        qs = self.filter(amount_min_kzt__isnull=False)
+        if high_kzt is not None:
+            qs = qs.filter(amount_min_kzt__lte=high_kzt)
+        if low_kzt is not None:
+            qs = qs.filter(Q(amount_max_kzt__gte=low_kzt) | Q(amount_max_kzt__isnull=True))
+        return qs
+
+    def related_to(self, programme: "Programme"):
+        """Other programmes sharing a sector with ``programme`` (or a type, when it has no sector)."""
+        sectors = list(programme.sectors.all())
+        related = self.in_sectors(sectors) if sectors else self.of_types(programme.types.all())
+        return related.exclude(pk=programme.pk)
+
+    def matching(self, query: str):
+        return search.filter_by_words(self, query)
+
+    def with_card_data(self):
+        """Everything a result card shows, in a fixed number of queries."""
+        return self.select_related("organisation").prefetch_related("types", "sectors", "locations")
+
+    def ordered_by(self, sort: str, *, has_query: bool = False):
+        if sort == "relevance" and has_query:
+            return search.order_by_relevance(self)
+        orderings = {
+            # Soonest deadline first; open-ended programmes (no closing date) last.
+            "deadline": [models.F("closes_on").asc(nulls_last=True), "slug"],
+            "amount_desc": [models.F("amount_max_kzt").desc(nulls_last=True), "slug"],
+            "amount_asc": [models.F("amount_min_kzt").asc(nulls_last=True), "slug"],
+            "newest": ["-created_at", "slug"],
+            "title": ["title", "slug"],
+        }
+        return self.order_by(*orderings.get(sort, orderings["deadline"]))
+
+
+class Programme(models.Model):
+    # What it is
+    # Blank per language: a title in any one language is enough (see the constraint below),
+    # since many programmes are announced in Russian or Kazakh only.
+    title = models.CharField(_("title"), max_length=250, blank=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        help_text=_("Part of the public address. Do not change once published: links would break."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="programmes",
+    )
+    summary = models.TextField(
+        _("summary"), blank=True, help_text=_("One or two sentences shown in search results.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    eligibility = models.TextField(_("who can apply"), blank=True)
+    how_to_apply = models.TextField(_("how to apply"), blank=True)
+
+    # Classification
+    types = models.ManyToManyField(
+        ProgrammeType, verbose_name=_("programme types"), related_name="programmes"
+    )
+    sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), related_name="programmes", blank=True)
+    locations = models.ManyToManyField(
+        Location,
+        verbose_name=_("locations"),
+        related_name="programmes",
+        blank=True,
+        help_text=_(
+            "Where applicants must be based. Leave empty and tick 'nationwide' for all of Kazakhstan."
+        ),
+    )
+    is_nationwide = models.BooleanField(_("nationwide"), default=False)
+    applicant_kinds = models.ManyToManyField(
+        ApplicantKind, verbose_name=_("who may apply"), related_name="programmes", blank=True
+    )
+    business_sizes = models.ManyToManyField(
+        BusinessSize, verbose_name=_("business sizes"), related_name="programmes", blank=True
+    )
+
+    # Money
+    amount_min = models.DecimalField(_("minimum award"), null=True, blank=True, **AMOUNT)
+    amount_max = models.DecimalField(
+        _("maximum award"),
+        null=True,
+        blank=True,
+        help_text=_("For 'up to N' awards fill only the maximum."),
+        **AMOUNT,
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KZT)
+    amount_note = models.CharField(
+        _("amount note"), max_length=250, blank=True, help_text=_("E.g. 'in kind', 'varies by project'.")
+    )
+    # Derived from the amounts and the rate in force; kept for filtering and sorting in tenge.
+    amount_min_kzt = models.DecimalField(_("minimum award, ₸"), null=True, editable=False, **AMOUNT)
+    amount_max_kzt = models.DecimalField(_("maximum award, ₸"), null=True, editable=False, **AMOUNT)
+    total_budget = models.DecimalField(_("total budget"), null=True, blank=True, **AMOUNT)
+    total_budget_currency = models.CharField(
+        _("total budget currency"), max_length=3, choices=Currency.choices, default=Currency.KZT
+    )
+    expected_awards = models.PositiveIntegerField(_("expected number of awards"), null=True, blank=True)
+
+    # Dates
+    deadline_type = models.CharField(
+        _("deadline type"), max_length=25, choices=DeadlineType.choices, default=DeadlineType.FIXED
+    )
+    opens_on = models.DateField(_("opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    deadline_note = models.CharField(_("deadline note"), max_length=250, blank=True)
+
+    # Applying and sources
+    apply_url = models.URLField(_("application link"), max_length=500, blank=True)
+    source_url = models.URLField(
+        _("source"), max_length=500, blank=True, help_text=_("Where the facts on this page come from.")
+    )
+    contact = models.CharField(_("contact"), max_length=250, blank=True)
+
+    # Editorial
+    state = models.CharField(
+        _("publication state"),
+        max_length=10,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+    )
+    last_verified_on = models.DateField(
+        _("last verified on"),
+        null=True,
+        blank=True,
+        help_text=_("When staff last checked the facts against the source."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Case-folded text in all languages, so word search is case-insensitive for Cyrillic
+    # and Kazakh letters on every database (SQLite's LIKE folds only ASCII).
+    search_title = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="programme_unique_slug"),
+            _filled_in_some_language(
+                "title", "programme_has_a_title", _("Give the programme a title in at least one language.")
+            ),
+            _choices_check("state", PublicationState, "programme_state_valid"),
+            _choices_check("deadline_type", DeadlineType, "programme_deadline_type_valid"),
+            _choices_check("currency", Currency, "programme_currency_valid"),
+            _choices_check("total_budget_currency", Currency, "programme_budget_currency_valid"),
+            models.CheckConstraint(
+                condition=Q(amount_min__isnull=True) | Q(amount_min__gte=0),
+                name="programme_amount_min_not_negative",
+                violation_error_message=_("Amounts cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_max__isnull=True) | Q(amount_max__gte=0),
+                name="programme_amount_max_not_negative",
+                violation_error_message=_("Amounts cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_min__isnull=True)
+                | Q(amount_max__isnull=True)
+                | Q(amount_min__lte=models.F("amount_max")),
+                name="programme_amount_min_lte_max",
+                violation_error_message=_("The minimum award cannot be larger than the maximum award."),
+            ),
+            models.CheckConstraint(
+                condition=Q(total_budget__isnull=True) | Q(total_budget__gte=0),
+                name="programme_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_on__isnull=True)
+                | Q(closes_on__isnull=True)
+                | Q(opens_on__lte=models.F("closes_on")),
+                name="programme_opens_before_closes",
+                violation_error_message=_("The opening date must be on or before the closing date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "closes_on"], name="programme_state_closes"),
+            models.Index(fields=["amount_min_kzt", "amount_max_kzt"], name="programme_amount_kzt"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.refresh_kzt_amounts()
+        self.refresh_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "amount_min_kzt",
+                "amount_max_kzt",
+                "search_title",
+                "search_text",
+            }
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("programmes:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def refresh_kzt_amounts(self, rates: dict[str, Decimal] | None = None) -> bool:
+        """Recompute the award range in tenge; True when it changed."""
+        if rates is None:
+            rates = ExchangeRate.objects.rates_on() if self.currency != money.KZT else {money.KZT: Decimal(1)}
+        low, high = money.award_range_in_kzt(self.amount_min, self.amount_max, rates.get(self.currency))
+        changed = (low, high) != (self.amount_min_kzt, self.amount_max_kzt)
+        self.amount_min_kzt, self.amount_max_kzt = low, high
+        return changed
+
+    def refresh_search_text(self) -> bool:
+        """Recompute the case-folded search columns; True when they changed."""
+        title, text = search.document_for(self)
+        changed = (title, text) != (self.search_title, self.search_text)
+        self.search_title, self.search_text = title, text
+        return changed
+
+    @property
+    def is_converted(self) -> bool:
+        """Whether pages show "≈ N ₸" beside an amount given in another currency."""
+        return self.currency != money.KZT and self.amount_min_kzt is not None

@@ -1,0 +1,219 @@
+"""Writes that span several rows or models: publishing, verification, derived columns, content loading."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
+
+from .choices import PublicationState
+from .models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+
+LANGUAGE_CODES = ("kk", "ru", "en")
+_BATCH = 500
+
+
+def publish(programmes: QuerySet[Programme]) -> int:
+    """Make programmes public; returns how many changed state."""
+    return programmes.exclude(state=PublicationState.PUBLISHED).update(
+        state=PublicationState.PUBLISHED, updated_at=timezone.now()
+    )
+
+
+def archive(programmes: QuerySet[Programme]) -> int:
+    """Withdraw programmes from the public site without deleting them."""
+    return programmes.exclude(state=PublicationState.ARCHIVED).update(
+        state=PublicationState.ARCHIVED, updated_at=timezone.now()
+    )
+
+
+def mark_verified(programmes: QuerySet[Programme], day: datetime.date | None = None) -> int:
+    """Record that staff checked the programmes against their sources on ``day`` (today)."""
+    day = day or timezone.localdate()
+    return programmes.update(last_verified_on=day, updated_at=timezone.now())
+
+
+def refresh_kzt_amounts(currency: str | None = None) -> int:
+    """Recompute stored tenge amounts, e.g. after an exchange rate changed; returns rows changed."""
+    rates = ExchangeRate.objects.rates_on()
+    programmes = Programme.objects.all()
+    if currency:
+        programmes = programmes.filter(currency=currency)
+    changed = [p for p in programmes.iterator(chunk_size=_BATCH) if p.refresh_kzt_amounts(rates)]
+    Programme.objects.bulk_update(changed, ["amount_min_kzt", "amount_max_kzt"], batch_size=_BATCH)
+    return len(changed)
+
+
+def refresh_search_text(programmes: QuerySet[Programme]) -> int:
+    """Recompute the search columns, e.g. after an organisation was renamed; returns rows changed."""
+    changed = [
+        p
+        for p in programmes.select_related("organisation").iterator(chunk_size=_BATCH)
+        if p.refresh_search_text()
+    ]
+    Programme.objects.bulk_update(changed, ["search_title", "search_text"], batch_size=_BATCH)
+    return len(changed)
+
+
+# --- Loading content from the JSON fixtures -------------------------------------------------------
+
+TAXONOMIES = {
+    "programme_types": ProgrammeType,
+    "sectors": Sector,
+    "applicant_kinds": ApplicantKind,
+    "business_sizes": BusinessSize,
+}
+PROGRAMME_LINKS = {
+    "types": ProgrammeType,
+    "sectors": Sector,
+    "locations": Location,
+    "applicant_kinds": ApplicantKind,
+    "business_sizes": BusinessSize,
+}
+PROGRAMME_TRANSLATED = (
+    "title",
+    "summary",
+    "description",
+    "eligibility",
+    "how_to_apply",
+    "amount_note",
+    "deadline_note",
+)
+PROGRAMME_PLAIN = (
+    "is_nationwide",
+    "currency",
+    "total_budget_currency",
+    "expected_awards",
+    "deadline_type",
+    "apply_url",
+    "source_url",
+    "contact",
+    "state",
+)
+PROGRAMME_DECIMALS = ("amount_min", "amount_max", "total_budget")
+PROGRAMME_DATES = ("opens_on", "closes_on", "last_verified_on")
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, label: str, created: bool) -> None:
+        self.created[label] = self.created.get(label, 0) + int(created)
+
+
+def _translated(prefix: str, values: dict[str, str] | None) -> dict[str, str]:
+    values = values or {}
+    return {build_localized_fieldname(prefix, lang): values.get(lang, "") for lang in LANGUAGE_CODES}
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value not in (None, "") else None
+
+
+@transaction.atomic
+def load_taxonomy(data: dict, report: LoadReport | None = None) -> LoadReport:
+    """Create the taxonomy terms that do not exist yet; existing terms (maybe edited by staff) stay."""
+    report = report or LoadReport()
+    for key, model in TAXONOMIES.items():
+        for position, item in enumerate(data.get(key, [])):
+            _, created = model.objects.get_or_create(
+                slug=item["slug"], defaults={"position": position, **_translated("name", item["name"])}
+            )
+            report.add(key, created)
+    for position, item in enumerate(data.get("locations", [])):
+        parent = Location.objects.get(slug=item["parent"]) if item.get("parent") else None
+        _, created = Location.objects.get_or_create(
+            slug=item["slug"],
+            defaults={
+                "position": position,
+                "kind": item["kind"],
+                "parent": parent,
+                **_translated("name", item["name"]),
+            },
+        )
+        report.add("locations", created)
+    return report
+
+
+@transaction.atomic
+def load_content(data: dict, report: LoadReport | None = None) -> LoadReport:
+    """Create the exchange rates, organisations and programmes that do not exist yet.
+
+    Idempotent: rows are matched by their natural key (slug, currency + day) and never
+    overwritten, so running it again changes nothing, and staff edits survive.
+    """
+    report = report or LoadReport()
+    for item in data.get("exchange_rates", []):
+        _, created = ExchangeRate.objects.get_or_create(
+            currency=item["currency"],
+            valid_from=_date(item["valid_from"]),
+            defaults={"kzt_per_unit": Decimal(item["kzt_per_unit"])},
+        )
+        report.add("exchange_rates", created)
+
+    for item in data.get("organisations", []):
+        if Organisation.objects.filter(slug=item["slug"]).exists():
+            report.add("organisations", False)
+            continue
+        home_city = Location.objects.get(slug=item["home_city"]) if item.get("home_city") else None
+        Organisation.objects.create(
+            slug=item["slug"],
+            kind=item["kind"],
+            website=item.get("website", ""),
+            home_city=home_city,
+            **_translated("name", item["name"]),
+            **_translated("description", item.get("description")),
+        )
+        report.add("organisations", True)
+
+    for item in data.get("programmes", []):
+        if Programme.objects.filter(slug=item["slug"]).exists():
+            report.add("programmes", False)
+            continue
+        values = {name: item[name] for name in PROGRAMME_PLAIN if name in item}
+        values |= {name: _decimal(item.get(name)) for name in PROGRAMME_DECIMALS}
+        values |= {name: _date(item.get(name)) for name in PROGRAMME_DATES}
+        for name in PROGRAMME_TRANSLATED:
+            values |= _translated(name, item.get(name))
+        programme = Programme(
+            slug=item["slug"], organisation=Organisation.objects.get(slug=item["organisation"]), **values
+        )
+        programme.full_clean()
+        programme.save()
+        for relation, model in PROGRAMME_LINKS.items():
+            slugs = item.get(relation, [])
+            terms = list(model.objects.filter(slug__in=slugs))
+            if len(terms) != len(set(slugs)):
+                unknown = set(slugs) - {t.slug for t in terms}
+                raise ValueError(f"{item['slug']}: unknown {relation} {sorted(unknown)}")
+            getattr(programme, relation).set(terms)
+        report.add("programmes", True)
+    return report
+
+
+def load_fixture_file(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load a taxonomy or content fixture (see fixtures/) idempotently."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    report = load_taxonomy(data, report)
+    return load_content(data, report)

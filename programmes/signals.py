@@ -1,0 +1,22 @@
+"""Keep derived programme columns true when the rows they derive from change elsewhere."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import services
+from .models import ExchangeRate, Organisation
+
+
+@receiver([post_save, post_delete], sender=ExchangeRate)
+def exchange_rate_changed(sender, instance, raw=False, **kwargs):
+    if raw:  # loaddata: the programmes are refreshed by the loader itself
+        return
+    services.refresh_kzt_amounts(currency=instance.currency)
+
+
+@receiver(post_save, sender=Organisation)
+def organisation_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    # Programmes are found by their organisation's name, in every language.
+    services.refresh_search_text(instance.programmes.all())

@@ -1,0 +1,191 @@
+"""Display helpers for amounts, deadlines, translations and structured data."""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info, gettext, pgettext
+
+from ..choices import DeadlineType, Status
+
+register = template.Library()
+
+SYMBOLS = {"KZT": "₸", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def _number(value) -> str:
+    value = Decimal(value)
+    places = 0 if value == value.to_integral_value() else 2
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def money(value, currency="KZT"):
+    """``5000000`` → "5 000 000 ₸" (grouped as the active language writes numbers)."""
+    if value in (None, ""):
+        return ""
+    return f"{_number(value)}\u00a0{SYMBOLS.get(currency, currency)}"
+
+
+def _range(low, high, currency) -> str:
+    if low == high:
+        return money(low, currency)
+    return f"{_number(low)} – {money(high, currency)}"
+
+
+@register.simple_tag
+def award_range(programme) -> str:
+    """The award in its own currency: "up to 5 000 000 ₸", "1 000 – 5 000 $", "from 100 000 ₸"."""
+    low, high, cur = programme.amount_min, programme.amount_max, programme.currency
+    if low is not None and high is not None:
+        return _range(low, high, cur)
+    if high is not None:
+        return gettext("up to %(amount)s") % {"amount": money(high, cur)}
+    if low is not None:
+        return gettext("from %(amount)s") % {"amount": money(low, cur)}
+    return ""
+
+
+@register.simple_tag
+def kzt_equivalent(programme) -> str:
+    """ "≈ 19 695 000 000 ₸" for awards stated in another currency; empty for tenge."""
+    if not programme.is_converted:
+        return ""
+    low, high = programme.amount_min_kzt, programme.amount_max_kzt
+    if programme.amount_min is None:
+        low = None
+    if low is not None and high is not None:
+        return f"≈ {_range(low, high, 'KZT')}"
+    return f"≈ {money(high if high is not None else low)}"
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """ "open" → "Open", in the page's language."""
+    try:
+        return Status(status).label
+    except ValueError:
+        return ""
+
+
+@register.simple_tag
+def deadline(programme) -> str:
+    """What a reader needs to know about when to apply, in one phrase."""
+    status = getattr(programme, "status", None)
+    if programme.closes_on:
+        day = formats.date_format(programme.closes_on, "DATE_FORMAT")
+        if status == Status.CLOSED:
+            return gettext("Closed on %(date)s") % {"date": day}
+        if status == Status.UPCOMING and programme.opens_on:
+            opens = formats.date_format(programme.opens_on, "DATE_FORMAT")
+            return gettext("Opens %(opens)s, closes %(closes)s") % {"opens": opens, "closes": day}
+        return gettext("Closes %(date)s") % {"date": day}
+    if programme.opens_on and status == Status.UPCOMING:
+        return gettext("Opens %(date)s") % {"date": formats.date_format(programme.opens_on, "DATE_FORMAT")}
+    return {
+        DeadlineType.ROLLING: gettext("Apply any time"),
+        DeadlineType.UNTIL_FUNDS_EXHAUSTED: gettext("Until funds are exhausted"),
+        DeadlineType.RECURRING: gettext("Next round: dates to be announced"),
+    }.get(programme.deadline_type, pgettext("deadline", "Dates to be announced"))
+
+
+@dataclass
+class TranslatedText:
+    value: str
+    language: str
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.language != get_language()
+
+    @property
+    def language_name(self) -> str:
+        return get_language_info(self.language)["name_translated"]
+
+    def __str__(self):
+        return self.value
+
+
+def _fallback_order() -> list[str]:
+    current = get_language()
+    return [current, *(lang for lang in settings.MODELTRANSLATION_FALLBACK_LANGUAGES if lang != current)]
+
+
+@register.simple_tag
+def translated(obj, field: str) -> TranslatedText:
+    """A translated field in the page's language or, failing that, the first fallback that has
+    it, together with the language it is in, so the page can say so and mark it up with lang."""
+    for language in _fallback_order():
+        value = getattr(obj, f"{field}_{language}", "") or ""
+        if value.strip():
+            return TranslatedText(value, language)
+    return TranslatedText("", get_language())
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None removes), for pager links."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    return "?" + params.urlencode() if params else "?"
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+SCHEMA_TYPES = {
+    "education": "EducationalOccupationalProgram",
+    "scholarship": "EducationalOccupationalProgram",
+}
+
+
+@register.simple_tag(takes_context=True)
+def programme_json_ld(context, programme):
+    """schema.org data for search engines, escaped so no text can close the script element."""
+    request = context["request"]
+    type_slugs = [t.slug for t in programme.types.all()]
+    schema_type = next((SCHEMA_TYPES[s] for s in type_slugs if s in SCHEMA_TYPES), "MonetaryGrant")
+    data = {
+        "@context": "https://schema.org",
+        "@type": schema_type,
+        "name": str(translated(programme, "title")),
+        "description": str(translated(programme, "summary")),
+        "url": request.build_absolute_uri(programme.get_absolute_url()),
+        "inLanguage": get_language(),
+    }
+    organisation = {
+        "@type": "Organization",
+        "name": str(translated(programme.organisation, "name")),
+        "url": request.build_absolute_uri(programme.organisation.get_absolute_url()),
+    }
+    if schema_type == "MonetaryGrant":
+        data["funder"] = organisation
+        if programme.amount_max is not None or programme.amount_min is not None:
+            amount = {"@type": "MonetaryAmount", "currency": programme.currency}
+            if programme.amount_min is not None:
+                amount["minValue"] = float(programme.amount_min)
+            if programme.amount_max is not None:
+                amount["maxValue"] = float(programme.amount_max)
+            data["amount"] = amount
+    else:
+        data["provider"] = organisation
+    if programme.closes_on:
+        data["applicationDeadline" if schema_type != "MonetaryGrant" else "endDate"] = (
+            programme.closes_on.isoformat()
+        )
+    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+
+
+@register.simple_tag
+def search_url(**params) -> str:
+    """A search page query string, e.g. {% search_url sector="film" %} → "?sector=film"."""
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programmes"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programmes/", views.programme_list, name="list"),
+    path("programmes/<slug:slug>/", views.programme_detail, name="detail"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+]

@@ -1,0 +1,89 @@
+import datetime
+import re
+from html.parser import HTMLParser
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import translation
+
+from tests import factories
+
+# A fixed "today" for every test that depends on dates: noon in Almaty on 1 March 2026.
+TODAY = datetime.date(2026, 3, 1)
+
+
+@pytest.fixture
+def today():
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC), tick=False):
+        yield TODAY
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # Model strings in assertions are English unless a test switches language.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def places(db):
+    """Almaty (a city of republican significance), Mangystau region with Aktau, Kyzylorda region
+    with Kyzylorda city."""
+    mangystau = factories.LocationFactory(slug="mangystau-region", kind="region", name_en="Mangystau Region")
+    kyzylorda_region = factories.LocationFactory(
+        slug="kyzylorda-region", kind="region", name_en="Kyzylorda Region"
+    )
+    return {
+        "almaty": factories.LocationFactory(
+            slug="almaty", name_en="Almaty", name_ru="Алматы", name_kk="Алматы"
+        ),
+        "mangystau-region": mangystau,
+        "aktau": factories.LocationFactory(slug="aktau", parent=mangystau, name_en="Aktau"),
+        "kyzylorda-region": kyzylorda_region,
+        "kyzylorda": factories.LocationFactory(
+            slug="kyzylorda", parent=kyzylorda_region, name_en="Kyzylorda"
+        ),
+    }
+
+
+class _ResultTitles(HTMLParser):
+    """Collects the link texts of the result cards inside the element with id="results"."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.in_title = False
+        self.titles: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") == "results":
+            self.depth = 1
+        elif self.depth and tag not in {"br", "input", "img", "meta", "link"}:
+            self.depth += 1
+        if self.depth and tag == "h3":
+            self.in_title = True
+            self.titles.append("")
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in {"br", "input", "img", "meta", "link"}:
+            self.depth -= 1
+        if tag == "h3":
+            self.in_title = False
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.titles[-1] += data
+
+
+def titles(response) -> list[str]:
+    """The programme titles listed in a page's results, in order."""
+    parser = _ResultTitles()
+    parser.feed(response.content.decode())
+    return [re.sub(r"\s+", " ", t).strip() for t in parser.titles]
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,117 @@
+"""One factory per model, without surprises: every field a test does not set is plain and valid."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from programmes.choices import DeadlineType, LocationKind, OrganisationKind, PublicationState
+from programmes.models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+
+
+class TaxonomyFactory(DjangoModelFactory):
+    slug = factory.Sequence(lambda n: f"term-{n}")
+    name_en = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+    name_ru = factory.LazyAttribute(lambda o: o.name_en)
+    name_kk = factory.LazyAttribute(lambda o: o.name_en)
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ("slug",)
+
+
+class ProgrammeTypeFactory(TaxonomyFactory):
+    class Meta:
+        model = ProgrammeType
+
+
+class SectorFactory(TaxonomyFactory):
+    class Meta:
+        model = Sector
+
+
+class ApplicantKindFactory(TaxonomyFactory):
+    class Meta:
+        model = ApplicantKind
+
+
+class BusinessSizeFactory(TaxonomyFactory):
+    class Meta:
+        model = BusinessSize
+
+
+class LocationFactory(TaxonomyFactory):
+    kind = LocationKind.CITY
+    parent = None
+
+    class Meta:
+        model = Location
+
+
+class ExchangeRateFactory(DjangoModelFactory):
+    currency = "USD"
+    kzt_per_unit = "500.00"
+    valid_from = factory.Faker("date_between", start_date="-1y", end_date="-1d")
+
+    class Meta:
+        model = ExchangeRate
+
+
+class OrganisationFactory(DjangoModelFactory):
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+    name_en = factory.Sequence(lambda n: f"Organisation {n}")
+    name_ru = factory.LazyAttribute(lambda o: o.name_en)
+    name_kk = factory.LazyAttribute(lambda o: o.name_en)
+    kind = OrganisationKind.STATE
+
+    class Meta:
+        model = Organisation
+
+
+class ProgrammeFactory(DjangoModelFactory):
+    """A published, rolling programme with no amount and no classification unless given."""
+
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    title_en = factory.Sequence(lambda n: f"Programme {n}")
+    title_ru = ""
+    title_kk = ""
+    summary_en = "A short summary."
+    organisation = factory.SubFactory(OrganisationFactory)
+    state = PublicationState.PUBLISHED
+    deadline_type = DeadlineType.ROLLING
+
+    class Meta:
+        model = Programme
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def types(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.types.set(extracted)
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sectors.set(extracted)
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.locations.set(extracted)
+
+    @factory.post_generation
+    def applicant_kinds(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.applicant_kinds.set(extracted)
+
+    @factory.post_generation
+    def business_sizes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.business_sizes.set(extracted)

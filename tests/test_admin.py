@@ -1,0 +1,185 @@
+"""The staff side: pages, actions, validation and the Editors group's real permissions."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from programmes.choices import PublicationState
+from programmes.models import Programme
+from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "programme",
+    "organisation",
+    "programmetype",
+    "sector",
+    "location",
+    "applicantkind",
+    "businesssize",
+    "exchangerate",
+]
+
+
+@pytest.fixture
+def editor(client):
+    user = User.objects.create_user("editor", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_has_a_working_list_and_add_page(admin_client, model):
+    assert admin_client.get(reverse(f"admin:programmes_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:programmes_{model}_add")).status_code == 200
+
+
+def test_programme_change_page_has_language_tabs_and_prefilled_slug(admin_client):
+    programme = ProgrammeFactory()
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    for field in ("id_title_kk", "id_title_ru", "id_title_en"):
+        assert field in html
+    assert "tabbed_translation_fields.js" in html
+    assert "prepopulated_fields" in html or "data-prepopulated-fields" in html or "prepopulate" in html
+
+
+def test_changelist_search_finds_any_language_title(admin_client):
+    ProgrammeFactory(title_en="Film fund", title_ru="Кинофонд")
+    ProgrammeFactory(title_en="Music loan")
+    response = admin_client.get(reverse("admin:programmes_programme_changelist"), {"q": "Кинофонд"})
+    assert [p.title_en for p in response.context["cl"].result_list] == ["Film fund"]
+
+
+def test_verified_filter_lists_programmes_not_checked_for_90_days(admin_client, today):
+    ProgrammeFactory(title_en="Stale", last_verified_on=today - datetime.timedelta(days=91))
+    ProgrammeFactory(title_en="Fresh", last_verified_on=today - datetime.timedelta(days=5))
+    ProgrammeFactory(title_en="Never")
+    url = reverse("admin:programmes_programme_changelist")
+    assert [p.title_en for p in admin_client.get(url, {"verified": "90"}).context["cl"].result_list] == [
+        "Stale"
+    ]
+    assert [p.title_en for p in admin_client.get(url, {"verified": "never"}).context["cl"].result_list] == [
+        "Never"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "expected"),
+    [
+        ("publish", "state", PublicationState.PUBLISHED),
+        ("archive", "state", PublicationState.ARCHIVED),
+        ("mark_verified_today", "last_verified_on", datetime.date(2026, 3, 1)),
+    ],
+)
+def test_bulk_actions(admin_client, today, action, field, expected):
+    chosen = ProgrammeFactory(state=PublicationState.DRAFT)
+    other = ProgrammeFactory(state=PublicationState.DRAFT)
+    admin_client.post(
+        reverse("admin:programmes_programme_changelist"),
+        {"action": action, "_selected_action": [chosen.pk]},
+    )
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert getattr(chosen, field) == expected
+    assert other.state == PublicationState.DRAFT
+    assert other.last_verified_on is None
+
+
+def _programme_form(organisation, programme_type, **overrides):
+    data = {
+        "title_en": "New grant",
+        "title_ru": "",
+        "title_kk": "",
+        "slug": "new-grant",
+        "organisation": organisation.pk,
+        "state": "draft",
+        "types": [programme_type.pk],
+        "currency": "KZT",
+        "total_budget_currency": "KZT",
+        "deadline_type": "rolling",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_form_rejects_reversed_amounts_and_saves_nothing(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_min="10", amount_max="5"),
+    )
+    assert response.status_code == 200
+    assert "The minimum award cannot be larger than the maximum award." in response.content.decode()
+    assert not Programme.objects.exists()
+
+
+def test_admin_form_rejects_negative_amount(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"), _programme_form(organisation, grant, amount_max="-5")
+    )
+    assert "Amounts cannot be negative." in response.content.decode()
+    assert not Programme.objects.exists()
+
+
+def test_admin_creates_programme_with_tenge_amounts(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"), _programme_form(organisation, grant, amount_max="5000000")
+    )
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert (programme.slug, programme.amount_min_kzt, list(programme.types.all())) == (
+        "new-grant",
+        0,
+        [grant],
+    )
+
+
+def test_editor_can_add_and_change_programmes_and_organisations(client, editor):
+    programme = ProgrammeFactory()
+    for url in (
+        reverse("admin:programmes_programme_add"),
+        reverse("admin:programmes_programme_change", args=[programme.pk]),
+        reverse("admin:programmes_organisation_add"),
+        reverse("admin:programmes_organisation_change", args=[programme.organisation.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_editor_cannot_delete_touch_users_or_edit_taxonomies(client, editor):
+    programme = ProgrammeFactory()
+    grant = ProgrammeTypeFactory(slug="grant")
+    for url in (
+        reverse("admin:programmes_programme_delete", args=[programme.pk]),
+        reverse("admin:programmes_organisation_delete", args=[programme.organisation.pk]),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:auth_group_changelist"),
+        reverse("admin:programmes_programmetype_add"),
+    ):
+        assert client.get(url).status_code == 403, url
+    # Taxonomies are visible, read-only.
+    response = client.get(reverse("admin:programmes_programmetype_change", args=[grant.pk]))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    # The delete action is not offered.
+    response = client.get(reverse("admin:programmes_programme_changelist"))
+    assert "delete_selected" not in response.context["action_form"].fields["action"].choices.__str__()
+
+
+def test_staff_without_permissions_sees_nothing(client):
+    user = User.objects.create_user("nobody", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("admin:programmes_programme_changelist")).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(reverse("admin:programmes_programme_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

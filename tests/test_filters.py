@@ -1,0 +1,364 @@
+"""The search page's vocabulary: every parameter, their combinations, and exact results."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from programmes.choices import DeadlineType, PublicationState
+from tests.conftest import titles
+from tests.factories import (
+    ApplicantKindFactory,
+    BusinessSizeFactory,
+    ExchangeRateFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
+
+URL = "/en/programmes/"
+
+
+@pytest.fixture
+def catalogue(db, places, today):
+    grant, loan, fund, education = (
+        ProgrammeTypeFactory(slug=s) for s in ("grant", "loan", "investment-fund", "education")
+    )
+    film, music, crafts, games, design = (
+        SectorFactory(slug=s) for s in ("film", "music", "crafts", "games", "design")
+    )
+    company, ngo = ApplicantKindFactory(slug="company"), ApplicantKindFactory(slug="ngo")
+    small, large = BusinessSizeFactory(slug="small"), BusinessSizeFactory(slug="large")
+    ExchangeRateFactory(currency="USD", kzt_per_unit="500.00", valid_from=datetime.date(2026, 1, 1))
+    city_hall = OrganisationFactory(
+        slug="almaty-creative", name_en="Almaty Creative", name_ru="Алматы Креатив"
+    )
+    ProgrammeFactory(
+        slug="a-almaty-film-grant",
+        title_en="Almaty Film Grant",
+        title_ru="Кинопрограмма Алматы",
+        organisation=city_hall,
+        types=[grant],
+        sectors=[film],
+        locations=[places["almaty"]],
+        applicant_kinds=[company],
+        business_sizes=[small],
+        amount_max=Decimal(5_000_000),
+        deadline_type=DeadlineType.FIXED,
+        closes_on=datetime.date(2026, 3, 20),
+    )
+    ProgrammeFactory(
+        slug="b-aktau-music-loan",
+        title_en="Aktau Music Loan",
+        types=[loan],
+        sectors=[music],
+        locations=[places["aktau"]],
+        applicant_kinds=[company],
+        business_sizes=[small, large],
+        amount_min=Decimal(20_000_000),
+        amount_max=Decimal(50_000_000),
+    )
+    ProgrammeFactory(
+        slug="c-mangystau-crafts-grant",
+        title_en="Mangystau Crafts Grant",
+        title_kk="Маңғыстау қолөнер гранты",
+        types=[grant],
+        sectors=[crafts],
+        locations=[places["mangystau-region"]],
+        applicant_kinds=[ngo],
+        amount_max=Decimal(1_000_000),
+        deadline_type=DeadlineType.RECURRING,
+        opens_on=datetime.date(2026, 4, 1),
+        closes_on=datetime.date(2026, 5, 1),
+    )
+    ProgrammeFactory(
+        slug="d-nationwide-games-fund",
+        title_en="Nationwide Games Fund",
+        types=[fund],
+        sectors=[games, film],
+        is_nationwide=True,
+        applicant_kinds=[company],
+        business_sizes=[large],
+        amount_min=Decimal(100_000),
+        amount_max=Decimal(1_000_000),
+        currency="USD",
+    )
+    ProgrammeFactory(
+        slug="e-closed-film-grant",
+        title_en="Closed Film Grant",
+        types=[grant],
+        sectors=[film],
+        locations=[places["almaty"]],
+        deadline_type=DeadlineType.FIXED,
+        closes_on=datetime.date(2026, 2, 1),
+        amount_max=Decimal(2_000_000),
+    )
+    ProgrammeFactory(
+        slug="f-kyzylorda-design-course",
+        title_en="Kyzylorda Design Course",
+        types=[education],
+        sectors=[design],
+        locations=[places["kyzylorda-region"]],
+        deadline_type=DeadlineType.RECURRING,
+    )
+    ProgrammeFactory(
+        slug="g-draft-film-grant",
+        title_en="Draft Film Grant",
+        types=[grant],
+        sectors=[film],
+        locations=[places["almaty"]],
+        state=PublicationState.DRAFT,
+    )
+
+
+def search(client, query=""):
+    return client.get(f"{URL}?{query}" if query else URL)
+
+
+DEFAULT_ORDER = [
+    "Almaty Film Grant",
+    "Mangystau Crafts Grant",
+    "Aktau Music Loan",
+    "Nationwide Games Fund",
+    "Kyzylorda Design Course",
+]
+
+
+def test_default_lists_open_and_upcoming_by_deadline_never_drafts(client, catalogue):
+    assert titles(search(client)) == DEFAULT_ORDER
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sector=film", ["Almaty Film Grant", "Nationwide Games Fund"]),
+        ("sector=film&sector=music", ["Almaty Film Grant", "Aktau Music Loan", "Nationwide Games Fund"]),
+        ("type=grant", ["Almaty Film Grant", "Mangystau Crafts Grant"]),
+        ("type=grant&type=loan", ["Almaty Film Grant", "Mangystau Crafts Grant", "Aktau Music Loan"]),
+        ("type=grant&sector=film", ["Almaty Film Grant"]),
+        ("applicant=ngo", ["Mangystau Crafts Grant"]),
+        ("business_size=small", ["Almaty Film Grant", "Aktau Music Loan"]),
+        ("business_size=large&applicant=company", ["Aktau Music Loan", "Nationwide Games Fund"]),
+        ("organisation=almaty-creative", ["Almaty Film Grant"]),
+        ("type=education&sector=film", []),
+    ],
+)
+def test_taxonomy_filters_or_within_and_across(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # A city: programmes listing it, listing its region, or nationwide.
+        ("city=aktau", ["Mangystau Crafts Grant", "Aktau Music Loan", "Nationwide Games Fund"]),
+        ("city=almaty", ["Almaty Film Grant", "Nationwide Games Fund"]),
+        ("city=kyzylorda", ["Nationwide Games Fund", "Kyzylorda Design Course"]),
+        # A region: programmes listing it or a city in it, or nationwide.
+        ("city=mangystau-region", ["Mangystau Crafts Grant", "Aktau Music Loan", "Nationwide Games Fund"]),
+        (
+            "city=almaty&city=kyzylorda",
+            ["Almaty Film Grant", "Nationwide Games Fund", "Kyzylorda Design Course"],
+        ),
+    ],
+)
+def test_city_matches_city_region_and_nationwide(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # [0, 10M] overlaps "up to 5M" and "up to 1M"; programmes without an amount are left out.
+        ("amount_max=10000000", ["Almaty Film Grant", "Mangystau Crafts Grant"]),
+        ("amount_min=30000000", ["Aktau Music Loan", "Nationwide Games Fund"]),
+        ("amount_min=3000000&amount_max=25000000", ["Almaty Film Grant", "Aktau Music Loan"]),
+        # 150,000 USD = 75M ₸ at 500 ₸/USD: only the fund's range (50M–500M ₸) reaches it.
+        ("amount_min=150000&currency=usd", ["Nationwide Games Fund"]),
+        ("amount_max=10000000&type=grant&business_size=small", ["Almaty Film Grant"]),
+    ],
+)
+def test_amount_range_overlap_in_tenge(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=closed", ["Closed Film Grant"]),
+        ("status=open", ["Almaty Film Grant", "Aktau Music Loan", "Nationwide Games Fund"]),
+        ("status=upcoming", ["Mangystau Crafts Grant", "Kyzylorda Design Course"]),
+        (
+            "status=open&status=closed&sector=film",
+            ["Closed Film Grant", "Almaty Film Grant", "Nationwide Games Fund"],
+        ),
+        ("closing_within=30", ["Almaty Film Grant"]),
+        ("closing_within=10", []),
+    ],
+)
+def test_status_and_closing_soon(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "sort=amount_desc",
+            [
+                "Nationwide Games Fund",
+                "Aktau Music Loan",
+                "Almaty Film Grant",
+                "Mangystau Crafts Grant",
+                "Kyzylorda Design Course",
+            ],
+        ),
+        (
+            "sort=amount_asc",
+            [
+                "Almaty Film Grant",
+                "Mangystau Crafts Grant",
+                "Aktau Music Loan",
+                "Nationwide Games Fund",
+                "Kyzylorda Design Course",
+            ],
+        ),
+        (
+            "sort=title",
+            [
+                "Aktau Music Loan",
+                "Almaty Film Grant",
+                "Kyzylorda Design Course",
+                "Mangystau Crafts Grant",
+                "Nationwide Games Fund",
+            ],
+        ),
+        ("sort=deadline", DEFAULT_ORDER),
+    ],
+)
+def test_sort_orders(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+def test_newest_first(client, catalogue):
+    from programmes.models import Programme
+
+    for days, slug in enumerate(["b-aktau-music-loan", "f-kyzylorda-design-course", "a-almaty-film-grant"]):
+        Programme.objects.filter(slug=slug).update(
+            created_at=datetime.datetime(2026, 1, 1 + days, tzinfo=datetime.UTC)
+        )
+    assert titles(search(client, "sort=newest")) == [
+        "Mangystau Crafts Grant",
+        "Nationwide Games Fund",
+        "Almaty Film Grant",
+        "Kyzylorda Design Course",
+        "Aktau Music Loan",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Cyrillic case-folding works on SQLite too; titles in any language match on any page.
+        ("q=КИНОПРОГРАММА", ["Almaty Film Grant"]),
+        ("q=кинопрограмма алматы", ["Almaty Film Grant"]),
+        ("q=ҚОЛӨНЕР", ["Mangystau Crafts Grant"]),
+        ("q=grant", ["Almaty Film Grant", "Mangystau Crafts Grant"]),
+        ("q=grant film", ["Almaty Film Grant"]),
+        # Organisation names are searched in every language.
+        ("q=алматы креатив", ["Almaty Film Grant"]),
+        ("q=nothing-like-this", []),
+    ],
+)
+def test_word_search(client, catalogue, query, expected):
+    assert titles(search(client, query)) == expected
+
+
+def test_title_matches_rank_above_summary_matches(client, catalogue):
+    ProgrammeFactory(slug="z-summary", title_en="Support scheme", summary_en="Help for music makers.")
+    assert titles(search(client, "q=music")) == ["Aktau Music Loan", "Support scheme"]
+
+
+def test_facets_count_each_filter_without_its_own(client, catalogue):
+    response = search(client, "sector=film")
+    facets = {group.name: {o.slug: o.count for o in group.options} for group in response.context["facets"]}
+    # Film is selected, yet the sector facet still counts every sector under the other filters.
+    assert facets["sector"] == {"film": 2, "music": 1, "crafts": 1, "games": 1, "design": 1}
+    # Other facets count within the film selection.
+    assert facets["type"] == {"grant": 1, "investment-fund": 1}
+    assert facets["city"]["almaty"] == 2
+    assert facets["city"]["aktau"] == 1  # only the nationwide fund
+    assert facets["city"]["mangystau-region"] == 1
+
+
+def test_city_facet_counts_the_city_rule(client, catalogue):
+    response = search(client)
+    city = {o.slug: o.count for g in response.context["facets"] if g.name == "city" for o in g.options}
+    assert city == {"almaty": 2, "mangystau-region": 3, "aktau": 3, "kyzylorda-region": 2, "kyzylorda": 2}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("amount_min=abc", "Award amount: Enter a number. The value was ignored."),
+        (
+            "amount_max=-5",
+            "Award amount: Ensure this value is greater than or equal to 0. The value was ignored.",
+        ),
+        ("sector=film&sector=nonsense", "Sector: “nonsense” is not a known value and was ignored."),
+        ("city=atlantis", "City or region: “atlantis” is not a known value and was ignored."),
+        ("page=99999", "There is no page “99999”; showing the first page."),
+        ("page=abc", "There is no page “abc”; showing the first page."),
+        (
+            "status=sometimes",
+            "Status: Select a valid choice. sometimes is not one of the available choices. The value was ignored.",
+        ),
+        (
+            "currency=btc&amount_max=5",
+            "Currency: Select a valid choice. btc is not one of the available choices. The value was ignored.",
+        ),
+        (
+            "amount_min=9&amount_max=1",
+            "Award amount: The minimum amount is larger than the maximum. The value was ignored.",
+        ),
+        ("amount_max=5&currency=gbp", "There is no exchange rate for GBP yet, so the amount was ignored."),
+        (
+            "closing_within=100000",
+            "Closing within (days): Ensure this value is less than or equal to 366. The value was ignored.",
+        ),
+    ],
+)
+def test_bad_parameters_are_ignored_with_a_message(client, catalogue, query, message):
+    response = search(client, query)
+    assert response.status_code == 200
+    assert response.context["warnings"] == [message]
+
+
+def test_unknown_value_is_dropped_but_known_ones_still_filter(client, catalogue):
+    assert titles(search(client, "sector=nonsense&sector=music")) == ["Aktau Music Loan"]
+
+
+def test_bad_amount_leaves_the_other_filters_working(client, catalogue):
+    assert titles(search(client, "amount_min=abc&type=loan")) == ["Aktau Music Loan"]
+
+
+def test_very_long_and_odd_queries_do_not_fail(client, catalogue):
+    for query in ("q=" + "кино " * 1000, "q=%00", "q=%25%25_%5C", "q='\"<script>", "sector=" + "x" * 5000):
+        response = search(client, query)
+        assert response.status_code == 200
+        assert b"<script>" not in response.content.split(b"</head>")[1]
+
+
+def test_result_cards_show_organisation_type_award_status_and_places(client, catalogue):
+    html = search(client, "sector=music").content.decode()
+    card = html[html.index('id="results"') :]
+    for text in (
+        "Aktau Music Loan",
+        "Organisation",
+        "20,000,000 – 50,000,000\u00a0₸",
+        "Open",
+        "Apply any time",
+        "Aktau",
+    ):
+        assert text in card

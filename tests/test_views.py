@@ -1,0 +1,190 @@
+"""Public pages: what a visitor sees, in each language."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from programmes.choices import PublicationState
+from tests.conftest import titles
+from tests.factories import (
+    ExchangeRateFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tolqyn(places):
+    fund = ProgrammeTypeFactory(
+        slug="investment-fund", name_en="Investment fund", name_ru="Инвестиционный фонд"
+    )
+    film = SectorFactory(slug="film", name_en="Film", name_ru="Кино", name_kk="Кино")
+    organisation = OrganisationFactory(
+        slug="tolqyn-film-fund", name_en="Tolqyn Film Fund OEIC Ltd.", name_ru="Tolqyn Film Fund"
+    )
+    return ProgrammeFactory(
+        slug="tolqyn-film-fund",
+        title_en="Tolqyn Film Fund",
+        title_ru="Фонд кино Tolqyn",
+        title_kk="",
+        summary_en="Equity for Kazakh feature films.",
+        summary_ru="Инвестиции в казахстанские фильмы.",
+        description_en="Targets 15–20 projects over three years.",
+        organisation=organisation,
+        types=[fund],
+        sectors=[film],
+        is_nationwide=True,
+        total_budget=Decimal("5500000000"),
+        source_url="https://example.org/aifc-report",
+    )
+
+
+def test_root_redirects_by_browser_language(client):
+    assert client.get("/", headers={"accept-language": "kk"})["Location"] == "/kk/"
+    assert client.get("/", headers={"accept-language": "en-GB,en;q=0.9"})["Location"] == "/en/"
+
+
+def test_programme_page_shows_facts_source_and_check_date(client, tolqyn):
+    html = client.get("/en/programmes/tolqyn-film-fund/").content.decode()
+    assert "<h1>Tolqyn Film Fund</h1>" in html
+    for text in (
+        "Tolqyn Film Fund OEIC Ltd.",
+        "5,500,000,000\u00a0₸",
+        "All of Kazakhstan",
+        "Film",
+        "https://example.org/aifc-report",
+        "Not yet checked against the organiser's own pages",
+    ):
+        assert text in html
+
+
+def test_programme_page_untranslated_kazakh_falls_back_to_russian_and_says_so(client, tolqyn):
+    html = client.get("/kk/programmes/tolqyn-film-fund/").content.decode()
+    assert '<h1 lang="ru">Фонд кино Tolqyn</h1>' in html
+    assert 'class="fallback-note"' in html
+    # English description exists only in English: shown as the next fallback, marked up as such.
+    assert '<div class="prose" lang="en">' in html
+
+
+def test_programme_page_has_hreflang_alternates_and_json_ld(client, tolqyn):
+    html = client.get("/ru/programmes/tolqyn-film-fund/").content.decode()
+    for code in ("kk", "ru", "en"):
+        assert (
+            f'<link rel="alternate" hreflang="{code}" href="http://testserver/{code}/programmes/tolqyn-film-fund/">'
+            in html
+        )
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "MonetaryGrant"
+    assert data["name"] == "Фонд кино Tolqyn"
+    assert data["funder"]["name"] == "Tolqyn Film Fund"
+
+
+def test_json_ld_cannot_be_closed_by_content(client, tolqyn):
+    tolqyn.title_en = "</script><script>alert(1)</script>"
+    tolqyn.save()
+    html = client.get("/en/programmes/tolqyn-film-fund/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "\\u003C/script\\u003E" in html
+
+
+def test_drafts_and_archived_programmes_are_not_public(client, tolqyn):
+    for state in (PublicationState.DRAFT, PublicationState.ARCHIVED):
+        tolqyn.state = state
+        tolqyn.save()
+        assert client.get("/en/programmes/tolqyn-film-fund/").status_code == 404
+        assert titles(client.get("/en/programmes/")) == []
+        assert (
+            "Tolqyn Film Fund</a>" not in client.get("/en/organisations/tolqyn-film-fund/").content.decode()
+        )
+
+
+def test_unknown_programme_is_a_404_in_the_pages_language(client, db):
+    response = client.get("/ru/programmes/no-such-programme/")
+    assert response.status_code == 404
+    assert '<html lang="ru">' in response.content.decode()
+    response = client.get("/en/organisations/no-such-organisation/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_organisation_page_lists_its_published_programmes(client, tolqyn):
+    ProgrammeFactory(title_en="Second round", organisation=tolqyn.organisation)
+    ProgrammeFactory(title_en="Hidden draft", organisation=tolqyn.organisation, state=PublicationState.DRAFT)
+    response = client.get("/en/organisations/tolqyn-film-fund/")
+    assert titles(response) == ["Second round", "Tolqyn Film Fund"]
+
+
+def test_language_switcher_keeps_the_search(client, tolqyn):
+    html = client.get("/en/programmes/?q=film&sector=film").content.decode()
+    assert 'href="/kk/programmes/?q=film&amp;sector=film" hreflang="kk"' in html
+    assert 'href="/ru/programmes/?q=film&amp;sector=film" hreflang="ru"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("kk", ["Фонд кино Tolqyn"]), ("ru", ["Фонд кино Tolqyn"]), ("en", ["Tolqyn Film Fund"])],
+)
+def test_search_finds_russian_words_on_every_language_page(client, tolqyn, language, expected):
+    assert titles(client.get(f"/{language}/programmes/?q=ФОНД кино")) == expected
+
+
+def test_converted_amounts_show_the_original_and_tenge(client, tolqyn, today):
+    ExchangeRateFactory(currency="USD", kzt_per_unit="500", valid_from="2026-01-01")
+    ProgrammeFactory(slug="usd", title_en="Dollar grant", amount_max=Decimal(2000), currency="USD")
+    html = client.get("/en/programmes/usd/").content.decode()
+    assert "up to 2,000\u00a0$" in html
+    assert "≈ 1,000,000\u00a0₸" in html
+
+
+def test_home_page_counts_types_and_sectors_and_lists_closing_soon(client, tolqyn, today):
+    import datetime
+
+    ProgrammeFactory(title_en="Closing grant", closes_on=datetime.date(2026, 3, 10), deadline_type="fixed")
+    ProgrammeFactory(title_en="Far grant", closes_on=datetime.date(2026, 9, 10), deadline_type="fixed")
+    html = client.get("/en/").content.decode()
+    assert (
+        '<a href="/en/programmes/?type=investment-fund">Investment fund</a> <span class="count">1 programme</span>'
+        in html
+    )
+    assert '<a href="/en/programmes/?sector=film">Film</a> <span class="count">1 programme</span>' in html
+    closing = html[html.index('id="closing-soon"') :]
+    assert "Closing grant" in closing
+    assert "Far grant" not in closing
+
+
+def _query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), len(titles(response))
+
+
+def test_search_page_query_count_does_not_grow_with_results(client, places):
+    film = SectorFactory(slug="film")
+    grant = ProgrammeTypeFactory(slug="grant")
+    ProgrammeFactory(sectors=[film], types=[grant], locations=[places["almaty"]])
+    one = _query_count(client, "/en/programmes/?sector=film")
+    for _ in range(25):
+        ProgrammeFactory(sectors=[film], types=[grant], locations=[places["almaty"], places["aktau"]])
+    twenty = _query_count(client, "/en/programmes/?sector=film")
+    assert one[1] == 1
+    assert twenty[1] == 20
+    assert one[0] == twenty[0]
+
+
+def test_programme_page_escapes_user_text(client, tolqyn):
+    tolqyn.summary_en = '<img src=x onerror="alert(1)">'
+    tolqyn.description_en = "<b>bold</b>"
+    tolqyn.save()
+    html = client.get("/en/programmes/tolqyn-film-fund/").content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
