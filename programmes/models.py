@@ -347,14 +347,14 @@ class ProgrammeQuerySet(models.QuerySet):
         if sort == "relevance" and has_query:
             return search.order_by_relevance(self)
         orderings = {
-            # Soonest deadline first; open-ended programmes (no closing date) last.
-            "deadline": [models.F("closes_on").asc(nulls_last=True), "slug"],
+            # Soonest deadline first; programmes without a closing date last, open before upcoming.
+            "deadline": [models.F("closes_on").asc(nulls_last=True), "status", "title", "slug"],
             "amount_desc": [models.F("amount_max_kzt").desc(nulls_last=True), "slug"],
             "amount_asc": [models.F("amount_min_kzt").asc(nulls_last=True), "slug"],
             "newest": ["-created_at", "slug"],
             "title": ["title", "slug"],
         }
-        return self.order_by(*orderings.get(sort, orderings["deadline"]))
+        return self.with_status().order_by(*orderings.get(sort, orderings["deadline"]))
 
 
 class Programme(models.Model):
