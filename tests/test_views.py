@@ -188,3 +188,31 @@ def test_programme_page_escapes_user_text(client, tolqyn):
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "switcher"),
+    [
+        ("kk", "<h1>Бағдарлама іздеу</h1>", 'lang="kk" aria-current="true"'),
+        ("ru", "<h1>Найти программы</h1>", 'lang="ru" aria-current="true"'),
+        ("en", "<h1>Find programmes</h1>", 'lang="en" aria-current="true"'),
+    ],
+)
+def test_interface_is_translated(client, db, language, heading, switcher):
+    html = client.get(f"/{language}/programmes/").content.decode()
+    assert f'<html lang="{language}">' in html
+    assert heading in html
+    assert switcher in html
+
+
+def test_messages_about_bad_input_are_in_the_users_language(client, db):
+    html = client.get("/ru/programmes/?amount_min=abc").content.decode()
+    assert "Сумма поддержки: Введите число. Значение не учтено." in html
+
+
+def test_unknown_address_under_a_language_is_a_404_in_that_language(client, db):
+    response = client.get("/kk/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<html lang="kk">' in html
+    assert 'href="/en/no-such-page/"' in html
