@@ -110,6 +110,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django has no Kazakh number and date formats; ours are in programmes/formats/kk/.
+FORMAT_MODULE_PATH = ["programmes.formats"]
 USE_I18N = True
 
 # Untranslated content falls back to Russian, then English, then Kazakh (issue #2).

@@ -24,6 +24,13 @@ MODELS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english_admin(client, admin_client):
+    # The admin has no language prefix; it follows the browser, and Russian is the default.
+    for c in (client, admin_client):
+        c.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def editor(client):
     user = User.objects.create_user("editor", password="pw", is_staff=True)
@@ -117,6 +124,16 @@ def test_admin_form_rejects_reversed_amounts_and_saves_nothing(admin_client):
     assert response.status_code == 200
     assert "The minimum award cannot be larger than the maximum award." in response.content.decode()
     assert not Programme.objects.exists()
+
+
+def test_admin_explains_errors_in_the_staff_members_language(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_min="10", amount_max="5"),
+        headers={"accept-language": "ru"},
+    )
+    assert "Минимальная сумма не может превышать максимальную." in response.content.decode()
 
 
 def test_admin_form_rejects_negative_amount(admin_client):

@@ -216,3 +216,27 @@ def test_unknown_address_under_a_language_is_a_404_in_that_language(client, db):
     html = response.content.decode()
     assert '<html lang="kk">' in html
     assert 'href="/en/no-such-page/"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("kk", "5\u00a0000\u00a0000\u00a0₸ дейін"),
+        ("ru", "до 5\u00a0000\u00a0000\u00a0₸"),
+        ("en", "up to 5,000,000\u00a0₸"),
+    ],
+)
+def test_amounts_are_grouped_as_each_language_writes_them(client, db, language, expected):
+    ProgrammeFactory(slug="grant", amount_max=Decimal(5_000_000))
+    assert expected in client.get(f"/{language}/programmes/grant/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("kk", "Жабылады: 31 наурыз 2026 ж."), ("ru", "31 марта 2026"), ("en", "March 31, 2026")],
+)
+def test_dates_are_written_as_each_language_writes_them(client, db, today, language, expected):
+    import datetime
+
+    ProgrammeFactory(slug="grant", deadline_type="fixed", closes_on=datetime.date(2026, 3, 31))
+    assert expected in client.get(f"/{language}/programmes/grant/").content.decode()
