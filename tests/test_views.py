@@ -233,7 +233,7 @@ def test_amounts_are_grouped_as_each_language_writes_them(client, db, language, 
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("kk", "Жабылады: 31 наурыз 2026 ж."), ("ru", "31 марта 2026"), ("en", "March 31, 2026")],
+    [("kk", "Жабылады: 31 Наурыз 2026 ж."), ("ru", "31 марта 2026"), ("en", "March 31, 2026")],
 )
 def test_dates_are_written_as_each_language_writes_them(client, db, today, language, expected):
     import datetime

@@ -1,6 +1,6 @@
 # Django ships Kazakh translations but no Kazakh formats, so numbers and dates fell back to
 # English conventions ("5,000,000", "March 31, 2026"). Kazakh writes "5 000 000" and
-# "31 наурыз 2026 ж.".
+# "31 Наурыз 2026 ж." (month names are Django's kk translations).
 DATE_FORMAT = r"j F Y \ж."
 SHORT_DATE_FORMAT = "d.m.Y"
 DATETIME_FORMAT = r"j F Y \ж. H:i"
