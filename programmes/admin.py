@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from . import services
@@ -179,36 +179,37 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     def type_names(self, obj):
         return ", ".join(t.name for t in obj.types.all())
 
+    def _report(self, request, message, count: int) -> None:
+        # ``message`` is an ngettext_lazy keyed on "count", so that makemessages still finds it.
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
     @admin.action(description=_("Publish selected programmes"), permissions=["change"])
     def publish(self, request, queryset):
         count = services.publish(queryset)
-        self.message_user(
+        self._report(
             request,
-            ngettext("%(count)d programme published.", "%(count)d programmes published.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            ngettext_lazy("%(count)d programme published.", "%(count)d programmes published.", "count"),
+            count,
         )
 
     @admin.action(description=_("Archive selected programmes"), permissions=["change"])
     def archive(self, request, queryset):
         count = services.archive(queryset)
-        self.message_user(
+        self._report(
             request,
-            ngettext("%(count)d programme archived.", "%(count)d programmes archived.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            ngettext_lazy("%(count)d programme archived.", "%(count)d programmes archived.", "count"),
+            count,
         )
 
     @admin.action(description=_("Mark selected programmes as verified today"), permissions=["change"])
     def mark_verified_today(self, request, queryset):
         count = services.mark_verified(queryset)
-        self.message_user(
+        self._report(
             request,
-            ngettext(
+            ngettext_lazy(
                 "%(count)d programme marked as verified today.",
                 "%(count)d programmes marked as verified today.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
+                "count",
+            ),
+            count,
         )

@@ -24,6 +24,7 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+from .translation import ProgrammeTranslationOptions
 
 LANGUAGE_CODES = ("kk", "ru", "en")
 _BATCH = 500
@@ -86,15 +87,7 @@ PROGRAMME_LINKS = {
     "applicant_kinds": ApplicantKind,
     "business_sizes": BusinessSize,
 }
-PROGRAMME_TRANSLATED = (
-    "title",
-    "summary",
-    "description",
-    "eligibility",
-    "how_to_apply",
-    "amount_note",
-    "deadline_note",
-)
+PROGRAMME_TRANSLATED = ProgrammeTranslationOptions.fields
 PROGRAMME_PLAIN = (
     "is_nationwide",
     "currency",

@@ -75,6 +75,12 @@ class OrganisationFactory(DjangoModelFactory):
         model = Organisation
 
 
+def _link(programme, relation, create, terms):
+    """Set a many-to-many relation from ``ProgrammeFactory(sectors=[...])``."""
+    if create and terms:
+        getattr(programme, relation).set(terms)
+
+
 class ProgrammeFactory(DjangoModelFactory):
     """A published, rolling programme with no amount and no classification unless given."""
 
@@ -91,27 +97,18 @@ class ProgrammeFactory(DjangoModelFactory):
         model = Programme
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def types(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.types.set(extracted)
-
-    @factory.post_generation
-    def sectors(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.sectors.set(extracted)
-
-    @factory.post_generation
-    def locations(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.locations.set(extracted)
-
-    @factory.post_generation
-    def applicant_kinds(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.applicant_kinds.set(extracted)
-
-    @factory.post_generation
-    def business_sizes(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.business_sizes.set(extracted)
+    types = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _link(obj, "types", create, extracted)
+    )
+    sectors = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _link(obj, "sectors", create, extracted)
+    )
+    locations = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _link(obj, "locations", create, extracted)
+    )
+    applicant_kinds = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _link(obj, "applicant_kinds", create, extracted)
+    )
+    business_sizes = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _link(obj, "business_sizes", create, extracted)
+    )
