@@ -150,10 +150,20 @@ if env_bool("BEHIND_PROXY"):
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
+# --- Spreadsheet import and export (django-import-export) --------------------------------
+# Import and export are real permissions (programmes.import_programme / export_programme).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Our resource writes each programme's history itself, saying which columns changed, for the
+# admin and the command line alike; the library's own entries would repeat it.
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+
 # --- Directory -------------------------------------------------------------------------
 PROGRAMMES_PER_PAGE = 20
 # Days within which a deadline counts as "closing soon" on the home page.
 CLOSING_SOON_DAYS = 30
+# "Download these results" exports at most this many programmes.
+PUBLIC_EXPORT_LIMIT = 1000
 
 LOGGING = {
     "version": 1,

@@ -3,17 +3,23 @@
 import datetime
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.results import RowResult
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from . import services
+from . import resources, services
 from .models import (
     ApplicantKind,
     BusinessSize,
     ExchangeRate,
+    ImportRecord,
     Location,
     Organisation,
     Programme,
@@ -102,7 +108,7 @@ class VerifiedBeforeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(TabbedTranslationAdmin):
+class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
     list_display = (
         "title",
         "organisation",
@@ -139,6 +145,12 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
     date_hierarchy = "updated_at"
     actions = ("publish", "archive", "mark_verified_today")
     save_on_top = True
+
+    # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
+    resource_classes = [resources.ProgrammeResource]
+    formats = resources.FORMATS
+    import_template_name = "admin/programmes/programme/import.html"
+    import_export_change_list_template = "admin/programmes/programme/change_list_import_export.html"
     fieldsets = (
         (None, {"fields": ("title", "slug", "organisation", "state", "summary")}),
         (_("Details"), {"fields": ("description", "eligibility", "how_to_apply")}),
@@ -174,6 +186,57 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("types")
+
+    def get_urls(self):
+        return [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="programmes_programme_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        """The XLSX template staff fill in: header, an example row, and every valid value."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(
+            resources.build_import_template(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="programmes-import-template.xlsx"'
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The library names the exception class; staff need to know what is wrong with the file.
+        if isinstance(e, resources.ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            form.add_error(
+                "import_file",
+                _("The file could not be read: it may be damaged, or not of the format chosen below."),
+            )
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirmation: nothing was saved.
+            for message in getattr(result, "messages", []) or [e.error for e in result.base_errors]:
+                messages.error(request, message)
+            messages.error(request, _("Nothing was imported. Correct the file and upload it again."))
+            return HttpResponseRedirect(reverse("admin:programmes_programme_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        messages.success(
+            request,
+            _("Import finished: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+                "unchanged": result.totals[RowResult.IMPORT_TYPE_SKIP],
+            },
+        )
 
     @admin.display(description=_("types"))
     def type_names(self, obj):
@@ -213,3 +276,23 @@ class ProgrammeAdmin(TabbedTranslationAdmin):
             ),
             count,
         )
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """A read-only log of the spreadsheet imports that were saved."""
+
+    list_display = ("created_at", "file_name", "user", "created_count", "updated_count", "unchanged_count")
+    list_filter = ("user",)
+    search_fields = ("file_name",)
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

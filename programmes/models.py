@@ -466,6 +466,10 @@ class Programme(models.Model):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         ordering = ["title"]
+        permissions = [
+            ("import_programme", _("Can import programmes from spreadsheets")),
+            ("export_programme", _("Can export programmes to spreadsheets")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="programme_unique_slug"),
             _filled_in_some_language(
@@ -552,3 +556,30 @@ class Programme(models.Model):
     def is_converted(self) -> bool:
         """Whether pages show "≈ N ₸" beside an amount given in another currency."""
         return self.currency != money.KZT and self.amount_min_kzt is not None
+
+
+class ImportRecord(models.Model):
+    """One spreadsheet import that was saved: who, when, which file, what it did."""
+
+    user = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    created_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    new_organisations = models.PositiveIntegerField(_("new organisations"), default=0)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

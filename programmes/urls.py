@@ -7,6 +7,7 @@ app_name = "programmes"
 urlpatterns = [
     path("", views.home, name="home"),
     path("programmes/", views.programme_list, name="list"),
+    path("programmes/export.<str:file_type>", views.programme_export, name="export"),
     path("programmes/<slug:slug>/", views.programme_detail, name="detail"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
 ]

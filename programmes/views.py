@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
+from . import resources
 from .filters import DEFAULT_STATUSES, ProgrammeFilter
 from .models import Organisation, Programme, ProgrammeType, Sector
 
@@ -51,6 +53,22 @@ def programme_list(request):
             "warnings": warnings,
         },
     )
+
+
+PUBLIC_EXPORT_FORMATS = {"csv": resources.CSV, "xlsx": resources.XLSX}
+
+
+def programme_export(request, file_type):
+    """The search page's results as a spreadsheet: same parameters, all pages up to a cap."""
+    if file_type not in PUBLIC_EXPORT_FORMATS:
+        raise Http404
+    filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
+    programmes = filterset.qs[: settings.PUBLIC_EXPORT_LIMIT]
+    file_format = PUBLIC_EXPORT_FORMATS[file_type]()
+    dataset = resources.public_export(programmes, request.build_absolute_uri)
+    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
+    response["Content-Disposition"] = f'attachment; filename="programmes-{get_language()}.{file_type}"'
+    return response
 
 
 def programme_detail(request, slug):

@@ -1,0 +1,963 @@
+"""Spreadsheet import and export of programmes, built on django-import-export.
+
+What this adds to the library's defaults, because staff must be able to trust a file:
+
+- All or nothing: a file with any invalid row saves nothing, in the admin and on the command
+  line alike (``ProgrammeResource.import_data`` forces a transaction and rolls back on
+  validation errors, whatever the caller asks).
+- Strict many-to-many cells: an unknown sector, type or location is an error that names the
+  value (the stock ``ManyToManyWidget`` drops it silently); values are slugs or names in any of
+  the three languages.
+- Messages name the row as the spreadsheet shows it (the header is row 1), the column, the value
+  and what is wrong, in the staff member's language.
+- Exported text cannot start a formula in someone's spreadsheet (``=``, ``+``, ``-``, ``@``, tab,
+  carriage return get a leading apostrophe), and import removes that apostrophe again, so an
+  exported file re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import difflib
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+import tablib
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import override as language_override
+from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+from import_export.instance_loaders import CachedInstanceLoader
+from import_export.results import RowResult
+
+from .choices import Currency, DeadlineType, OrganisationKind, PublicationState
+from .models import (
+    ApplicantKind,
+    BusinessSize,
+    ImportRecord,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+from .search import normalise
+from .translation import ProgrammeTranslationOptions
+from .transliteration import to_latin
+
+LANGUAGES = ("en", "ru", "kk")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+REQUIRED_COLUMNS = ("slug", "organisation")
+TITLE_COLUMNS = tuple(f"title_{lang}" for lang in LANGUAGES)
+
+
+def _translated(name: str) -> list[str]:
+    return [f"{name}_{lang}" for lang in LANGUAGES]
+
+
+# The spreadsheet's columns, in order. Translated fields follow django-modeltranslation's names.
+COLUMNS = [
+    "slug",
+    *_translated("title"),
+    *_translated("summary"),
+    *_translated("description"),
+    *_translated("eligibility"),
+    *_translated("how_to_apply"),
+    "organisation",
+    "types",
+    "sectors",
+    "locations",
+    "is_nationwide",
+    "applicants",
+    "business_sizes",
+    "amount_min",
+    "amount_max",
+    "currency",
+    *_translated("amount_note"),
+    "total_budget",
+    "total_budget_currency",
+    "expected_awards",
+    "deadline_type",
+    "opens_on",
+    "closes_on",
+    *_translated("deadline_note"),
+    "apply_url",
+    "source_url",
+    "contact",
+    "state",
+    "last_verified_on",
+]
+TEXT_COLUMNS = [c for c in COLUMNS if c.rsplit("_", 1)[0] in ProgrammeTranslationOptions.fields]
+PLAIN_TEXT_COLUMNS = ["apply_url", "source_url", "contact"]
+
+
+class ImportFileError(ValueError):
+    """A problem with the file as a whole (missing columns), shown without a traceback."""
+
+
+# --- Cell parsing ---------------------------------------------------------------------------------
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def neutralise_formula(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def restore_formula_escape(text: str) -> str:
+    """Undo ``neutralise_formula``, so that export → import is lossless."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_TRIGGERS:
+        return text[1:]
+    return text
+
+
+_CURRENCY_MARKERS = {
+    "₸": Currency.KZT, "kzt": Currency.KZT, "тг": Currency.KZT, "тенге": Currency.KZT, "теңге": Currency.KZT,
+    "$": Currency.USD, "usd": Currency.USD, "€": Currency.EUR, "eur": Currency.EUR,
+    "£": Currency.GBP, "gbp": Currency.GBP,
+}  # fmt: skip
+_MARKER_RE = re.compile(r"(₸|\$|€|£|[a-zа-яәіңғүұқөһ]+\.?)", re.IGNORECASE)
+_SPACES_RE = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
+_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+
+
+def currency_marker(value) -> str | None:
+    """The currency named inside an amount cell ("5 000 000 ₸" → KZT), if any."""
+    if not isinstance(value, str):
+        return None
+    for match in _MARKER_RE.findall(value):
+        code = _CURRENCY_MARKERS.get(match.lower().rstrip("."))
+        if code:
+            return code
+    return None
+
+
+def parse_amount(value) -> Decimal | None:
+    """Numbers as people type them: "5 500 000 000", "5,500,000,000", "5 000 000,50", "$1,000"."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
+    if isinstance(value, int | float | Decimal):
+        amount = Decimal(str(value))
+    else:
+        text = _MARKER_RE.sub("", str(value))
+        text = _SPACES_RE.sub("", text)
+        if "," in text and "." in text:
+            # The last separator is the decimal one: "5,500,000.50" or "5.500.000,50".
+            decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+            text = text.replace("." if decimal_sep == "," else ",", "").replace(",", ".")
+        elif "," in text:
+            text = text.replace(",", "") if _THOUSANDS_COMMA.match(text) else text.replace(",", ".")
+        elif _THOUSANDS_DOT.match(text):
+            text = text.replace(".", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value}) from None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e16"):
+        raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
+    if amount < 0:
+        raise ValueError(gettext("Amounts cannot be negative (“%(value)s”).") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y")
+
+
+def parse_date(value) -> datetime.date | None:
+    """Spreadsheet date cells, "2026-03-31" or "31.03.2026"."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(
+        gettext("“%(value)s” is not a date; write it as 31.03.2026 or 2026-03-31.") % {"value": value}
+    )
+
+
+_TRUE = {"yes", "y", "true", "1", "да", "д", "иә", "ия", "x", "✓"}
+_FALSE = {"no", "n", "false", "0", "нет", "н", "жоқ", "-"}
+
+
+def parse_boolean(value) -> bool | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(
+        gettext("“%(value)s” is not yes or no (yes/no, да/нет, иә/жоқ, 1/0).") % {"value": value}
+    )
+
+
+def _kazakh_or_russian_or_english(text: str) -> str:
+    if re.search("[әғқңөұүһі]", text, re.IGNORECASE):
+        return "kk"
+    if re.search("[а-яё]", text, re.IGNORECASE):
+        return "ru"
+    return "en"
+
+
+# --- Widgets ----------------------------------------------------------------------------------------
+
+
+class TextWidget(widgets.Widget):
+    """Text cells: empty is "", surrounding spaces go, an export's formula escape is undone."""
+
+    def __init__(self, *args, **kwargs):
+        # The library passes CharWidget options (allow_blank) to whatever widget we choose.
+        super().__init__(coerce_to_string=True)
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None:
+            return ""
+        text = value if isinstance(value, str) else str(value)
+        return restore_formula_escape(text.strip())
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class SlugWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs).lower()
+
+
+class AmountWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_amount(value)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        # Native numbers, so spreadsheets can sum them; whole tenge without ".00".
+        return int(value) if value == value.to_integral_value() else value
+
+
+class DateWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_date(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class YesNoWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_boolean(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return "yes" if value else "no"
+
+
+class CountWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = None
+        if number is None or number != number.to_integral_value() or number < 0 or number > 10**9:
+            raise ValueError(gettext("“%(value)s” is not a whole number.") % {"value": value})
+        return int(number)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class ChoiceWidget(widgets.Widget):
+    """A TextChoices value, given as its code or its label in any of the three languages."""
+
+    def __init__(self, choices: type, extra: dict[str, str] | None = None):
+        super().__init__()
+        self.choices = choices
+        self.lookup = {value.lower(): value for value in choices.values} | (extra or {})
+        for language in LANGUAGES:
+            with language_override(language):
+                self.lookup |= {str(label).lower(): value for value, label in choices.choices}
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        found = self.lookup.get(str(value).strip().lower())
+        if found is None:
+            raise ValueError(
+                gettext("“%(value)s” is not one of: %(choices)s.")
+                % {"value": value, "choices": ", ".join(self.choices.values)}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class TermsWidget(widgets.ManyToManyWidget):
+    """Taxonomy terms separated by ";" or ",", each a slug or a name in any language.
+
+    Unlike the stock widget, an unknown value is an error, with the nearest known value as a hint.
+    """
+
+    def __init__(self, model):
+        super().__init__(model, field="slug")
+        self._lookup: dict[str, object] | None = None
+
+    def lookup(self) -> dict[str, object]:
+        # Built once per import (resources copy their fields per instance): one query per taxonomy.
+        if self._lookup is None:
+            self._lookup = {}
+            for term in self.model.objects.all():
+                for key in (term.slug, *(getattr(term, f"name_{lang}") or "" for lang in LANGUAGES)):
+                    if key:
+                        self._lookup.setdefault(normalise(key), term)
+        return self._lookup
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return []
+        terms, unknown = [], []
+        for part in re.split(r"[;,\n]", str(value)):
+            key = normalise(part.strip())
+            if not key:
+                continue
+            term = self.lookup().get(key)
+            if term is None:
+                unknown.append(part.strip())
+            elif term not in terms:
+                terms.append(term)
+        if unknown:
+            raise ValueError(" ".join(self._unknown_message(part) for part in unknown))
+        return terms
+
+    def _unknown_message(self, part: str) -> str:
+        message = gettext("“%(value)s” is not a known %(kind)s.") % {
+            "value": part,
+            "kind": self.model._meta.verbose_name,
+        }
+        # Compared in Latin letters, so "kino" finds "кино" (film) and "Музыка" finds "muzyka".
+        latin = {to_latin(key): key for key in self.lookup()}
+        close = difflib.get_close_matches(to_latin(normalise(part)), latin.keys(), n=1, cutoff=0.6)
+        if close:
+            suggestion = self.lookup()[latin[close[0]]].slug
+            message += " " + gettext("Did you mean “%(suggestion)s”?") % {"suggestion": suggestion}
+        return message
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "; ".join(term.slug for term in value.all())
+
+
+class OrganisationWidget(widgets.ForeignKeyWidget):
+    """An organisation's slug or name in any language. An unknown one is created (as a company,
+    to be completed in the admin) and listed in the preview, so that a typo is caught there."""
+
+    def __init__(self):
+        super().__init__(Organisation, field="slug")
+        self._lookup: dict[str, Organisation] | None = None
+        self.created: list[Organisation] = []
+
+    def lookup(self) -> dict[str, Organisation]:
+        if self._lookup is None:
+            self._lookup = {}
+            for organisation in Organisation.objects.all():
+                for key in (
+                    organisation.slug,
+                    *(getattr(organisation, f"name_{lang}") or "" for lang in LANGUAGES),
+                ):
+                    if key:
+                        self._lookup.setdefault(normalise(key), organisation)
+        return self._lookup
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            raise ValueError(gettext("An organisation is required."))
+        name = restore_formula_escape(str(value).strip())
+        key = normalise(name)
+        organisation = self.lookup().get(key)
+        if organisation is None:
+            organisation = Organisation(
+                slug=self._free_slug(name),
+                kind=OrganisationKind.COMPANY,
+                **{f"name_{_kazakh_or_russian_or_english(name)}": name[:200]},
+            )
+            organisation.save()
+            self.created.append(organisation)
+            self._lookup[key] = organisation
+        return organisation
+
+    def _free_slug(self, name: str) -> str:
+        base = slugify(to_latin(name))[:70] or "organisation"
+        slug, n = base, 1
+        taken = {o.slug for o in self.lookup().values()}
+        while slug in taken or Organisation.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def render(self, value, obj=None, **kwargs):
+        return value.slug if value else ""
+
+
+# --- The resource ----------------------------------------------------------------------------------
+
+
+class _ChangeTrackingDiff(resources.Diff):
+    """The library's row diff, also remembering which columns changed (for the history)."""
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        resource.last_diff = self
+        self.changed: list[str] = []
+
+    def compare_with(self, resource, instance):
+        super().compare_with(resource, instance)
+        headers = resource.get_diff_headers()
+        self.changed = [
+            h for h, left, right in zip(headers, self.left, self.right, strict=False) if left != right
+        ]
+
+
+def _m2m(attribute: str, column: str, model) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column, widget=TermsWidget(model))
+
+
+def _keep_when_empty(attribute: str, widget) -> fields.Field:
+    """A column whose empty cell means "as it is" (or the model's default for a new row):
+    choices and yes/no, which have no empty value in the database."""
+    return fields.Field(attribute=attribute, column_name=attribute, widget=widget, saves_null_values=False)
+
+
+class ProgrammeResource(resources.ModelResource):
+    organisation = fields.Field(
+        attribute="organisation", column_name="organisation", widget=OrganisationWidget()
+    )
+    slug = fields.Field(attribute="slug", column_name="slug", widget=SlugWidget())
+    types = _m2m("types", "types", ProgrammeType)
+    sectors = _m2m("sectors", "sectors", Sector)
+    locations = _m2m("locations", "locations", Location)
+    applicants = _m2m("applicant_kinds", "applicants", ApplicantKind)
+    business_sizes = _m2m("business_sizes", "business_sizes", BusinessSize)
+    is_nationwide = _keep_when_empty("is_nationwide", YesNoWidget())
+    amount_min = fields.Field(attribute="amount_min", column_name="amount_min", widget=AmountWidget())
+    amount_max = fields.Field(attribute="amount_max", column_name="amount_max", widget=AmountWidget())
+    total_budget = fields.Field(attribute="total_budget", column_name="total_budget", widget=AmountWidget())
+    currency = _keep_when_empty("currency", ChoiceWidget(Currency, _CURRENCY_MARKERS))
+    total_budget_currency = _keep_when_empty(
+        "total_budget_currency", ChoiceWidget(Currency, _CURRENCY_MARKERS)
+    )
+    expected_awards = fields.Field(
+        attribute="expected_awards", column_name="expected_awards", widget=CountWidget()
+    )
+    deadline_type = _keep_when_empty("deadline_type", ChoiceWidget(DeadlineType))
+    opens_on = fields.Field(attribute="opens_on", column_name="opens_on", widget=DateWidget())
+    closes_on = fields.Field(attribute="closes_on", column_name="closes_on", widget=DateWidget())
+    last_verified_on = fields.Field(
+        attribute="last_verified_on", column_name="last_verified_on", widget=DateWidget()
+    )
+    state = _keep_when_empty("state", ChoiceWidget(PublicationState))
+
+    class Meta:
+        model = Programme
+        fields = COLUMNS
+        import_order = COLUMNS
+        export_order = COLUMNS
+        import_id_fields = ("slug",)
+        instance_loader_class = CachedInstanceLoader
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # Every remaining column (the translated texts, URLs, contact) is plain text.
+        return TextWidget
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.progress = kwargs.get("progress")
+        self.unknown_columns: list[str] = []
+        self.messages: list[str] = []
+        self.changes: dict[str, list[str]] = {}
+        self.repeated_slugs: set[str] = set()
+        self.file_error = False
+        self.last_diff = None
+
+    # --- import: all or nothing ------------------------------------------------------------
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
+        )
+
+    def get_queryset(self):
+        return (
+            Programme.objects.select_related("organisation")
+            .prefetch_related("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+            .order_by("slug")
+        )
+
+    def get_diff_class(self):
+        return _ChangeTrackingDiff
+
+    def before_import(self, dataset, **kwargs):
+        headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
+        dataset.headers = headers
+        # LibreOffice and Excel keep thousands of empty rows at the end of a sheet.
+        while len(dataset) and all(is_blank(v) for v in dataset[-1]):
+            del dataset[-1]
+        self.unknown_columns = [h for h in headers if h and h not in COLUMNS]
+        missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+        if not any(c in headers for c in TITLE_COLUMNS):
+            missing.append(" / ".join(TITLE_COLUMNS))
+        if missing:
+            # Nothing in the rows can be read without these columns: report the file once,
+            # not every row.
+            self.file_error = True
+            for _ in range(len(dataset)):
+                dataset.lpop()
+            raise ImportFileError(
+                gettext("The file has no column %(columns)s. The first row must hold the column names.")
+                % {"columns": ", ".join(f"“{c}”" for c in missing)}
+            )
+        slugs = [str(v).strip().lower() for v in dataset["slug"] if not is_blank(v)]
+        self.repeated_slugs = (
+            {slug for slug in slugs if slugs.count(slug) > 1} if len(slugs) != len(set(slugs)) else set()
+        )
+
+    def _check_import_id_fields(self, headers):
+        if not self.file_error:  # a missing slug column is already reported by before_import
+            super()._check_import_id_fields(headers)
+
+    def before_import_row(self, row, **kwargs):
+        slug = str(row.get("slug") or "").strip().lower()
+        if not slug:
+            raise ValidationError({"slug": gettext("A slug is required.")})
+        if slug in self.repeated_slugs:
+            raise ValidationError(
+                {"slug": gettext("The slug “%(slug)s” appears more than once in the file.") % {"slug": slug}}
+            )
+        self._reconcile_currency(row)
+
+    def _reconcile_currency(self, row):
+        markers = {currency_marker(row.get(c)) for c in ("amount_min", "amount_max")} - {None}
+        if not markers:
+            return
+        stated = self.fields["currency"].widget.clean(row.get("currency")) if "currency" in row else None
+        if len(markers) > 1 or (stated and stated not in markers):
+            raise ValidationError(
+                {"currency": gettext("The amounts and the currency column name different currencies.")}
+            )
+        if not stated:
+            row["currency"] = markers.pop()
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if all(is_blank(v) for v in row.values()):
+            result = self.get_row_result_class()()
+            result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return result
+        result = super().import_row(row, instance_loader, **kwargs)
+        number = kwargs["row_number"] + 1  # as the spreadsheet shows it: the header is row 1
+        if result.validation_error is not None:
+            self.messages += self._describe(number, row, result.validation_error)
+        for error in result.errors:
+            self.messages.append(
+                gettext("Row %(row)s: the row could not be saved (%(error)s).")
+                % {"row": number, "error": error.error}
+            )
+        if result.import_type == RowResult.IMPORT_TYPE_UPDATE and self.last_diff is not None:
+            self.changes[str(result.object_id)] = self.last_diff.changed
+        if self.progress:
+            self.progress(kwargs["row_number"])
+        return result
+
+    def _describe(self, number: int, row, error: ValidationError) -> list[str]:
+        columns = {f.attribute: f.column_name for f in self.fields.values()}
+        errors = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        messages = []
+        for attribute, problems in errors.items():
+            for problem in problems:
+                if attribute == NON_FIELD_ERRORS or attribute not in columns:
+                    messages.append(gettext("Row %(row)s: %(message)s") % {"row": number, "message": problem})
+                    continue
+                column = columns[attribute]
+                value = _shorten(row.get(column))
+                if value and "“" not in problem:  # widget messages quote the value already
+                    problem = gettext("%(message)s (value: “%(value)s”)") % {
+                        "message": problem,
+                        "value": value,
+                    }
+                messages.append(
+                    gettext("Row %(row)s, column “%(column)s”: %(message)s")
+                    % {"row": number, "column": column, "message": problem}
+                )
+        return messages
+
+    def import_instance(self, instance, row, **kwargs):
+        # The library cleans many-to-many cells only when saving them, after validation, so a
+        # misspelt sector would surface as a crash instead of a row error. Check them here.
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        for field in self.get_import_fields():
+            if field.column_name not in row:
+                continue
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                wanted = sorted(t.pk for t in field.clean(row))
+                if wanted != sorted(t.pk for t in field.get_value(original).all()):
+                    return False
+            elif _comparable(field.get_value(instance)) != _comparable(field.get_value(original)):
+                return False
+        return True
+
+    def after_import(self, dataset, result, **kwargs):
+        result.unknown_columns = self.unknown_columns
+        result.new_organisations = list(self.fields["organisation"].widget.created)
+        result.messages = self.messages
+        result.spreadsheet_changes = self.changes
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        user = kwargs.get("user")
+        ImportRecord.objects.create(
+            user=user if getattr(user, "pk", None) else None,
+            file_name=str(kwargs.get("file_name") or "")[:255],
+            created_count=result.totals[RowResult.IMPORT_TYPE_NEW],
+            updated_count=result.totals[RowResult.IMPORT_TYPE_UPDATE],
+            unchanged_count=result.totals[RowResult.IMPORT_TYPE_SKIP],
+            new_organisations=len(result.new_organisations),
+        )
+        if getattr(user, "pk", None):
+            self._log_history(result, user, kwargs.get("file_name") or "")
+
+    def _log_history(self, result, user, file_name: str) -> None:
+        """One entry per changed programme in its admin history, saying which columns changed."""
+        content_type = ContentType.objects.get_for_model(Programme)
+        entries = []
+        for row in result.valid_rows():
+            if row.import_type not in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
+                continue
+            if row.import_type == RowResult.IMPORT_TYPE_NEW:
+                message = gettext("Created by importing “%(file)s”.") % {"file": file_name}
+                flag = 1  # ADDITION
+            else:
+                changed = result.spreadsheet_changes.get(str(row.object_id), [])
+                message = gettext("Changed by importing “%(file)s”: %(columns)s.") % {
+                    "file": file_name,
+                    "columns": ", ".join(changed) or "—",
+                }
+                flag = CHANGE
+            entries.append(
+                LogEntry(
+                    user_id=user.pk,
+                    content_type_id=content_type.pk,
+                    object_id=str(row.object_id),
+                    object_repr=str(row.object_repr)[:200],
+                    action_flag=flag,
+                    change_message=message,
+                )
+            )
+        LogEntry.objects.bulk_create(entries)
+
+    # --- export ------------------------------------------------------------------------------
+
+    def export(self, queryset=None, **kwargs):
+        if queryset is not None:
+            queryset = queryset.select_related("organisation").prefetch_related(
+                "types", "sectors", "locations", "applicant_kinds", "business_sizes"
+            )
+        return super().export(queryset=queryset, **kwargs)
+
+
+def _comparable(value):
+    """Values as the spreadsheet sees them: an empty text cell equals a missing one."""
+    return "" if value is None else value
+
+
+def _shorten(value, limit: int = 60) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- File formats --------------------------------------------------------------------------------------
+
+
+class _NeutralisingFormat:
+    """Exports with formula-like text cells escaped (the library's own setting strips only '=')."""
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=dataset.headers, title=dataset.title)
+        for row in dataset:
+            safe.append([neutralise_formula(cell) for cell in row])
+        return super().export_data(safe, **kwargs)
+
+
+class CSV(_NeutralisingFormat, base_formats.CSV):
+    """UTF-8 with or without a byte-order mark, comma or semicolon delimited."""
+
+    def is_binary(self):
+        return True  # read bytes, so that the encoding is ours to check and explain
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    gettext("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+                ) from None
+        in_stream = in_stream.lstrip("\ufeff")
+        first_line = in_stream.split("\n", 1)[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        reader = csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter)
+        rows = list(reader)
+        dataset = tablib.Dataset()
+        if not rows:
+            return dataset
+        width = len(rows[0])
+        dataset.headers = rows[0]
+        for row in rows[1:]:
+            dataset.append((row + [""] * width)[:width])
+        return dataset
+
+    def export_data(self, dataset, **kwargs):
+        # A byte-order mark so that Excel opens the UTF-8 file with Cyrillic intact.
+        return "\ufeff" + super().export_data(dataset, **kwargs)
+
+
+class XLSX(_NeutralisingFormat, base_formats.XLSX):
+    """Reads the first sheet (the library reads the active one), keeping row numbers."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        dataset = tablib.Dataset()
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return dataset
+        width = len(header)
+        dataset.headers = [h if h is not None else "" for h in header]
+        for row in rows:
+            dataset.append((list(row) + [None] * width)[:width])
+        book.close()
+        return dataset
+
+
+class ODS(_NeutralisingFormat, base_formats.ODS):
+    """The library treats ODS (a zip file) as text; it is read as bytes here."""
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        return tablib.import_set(in_stream, format="ods")
+
+
+class JSON(_NeutralisingFormat, base_formats.JSON):
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode("utf-8-sig")
+        return super().create_dataset(in_stream, **kwargs)
+
+
+FORMATS = [XLSX, CSV, ODS, JSON]
+FORMATS_BY_EXTENSION = {"xlsx": XLSX, "csv": CSV, "ods": ODS, "json": JSON}
+
+
+def format_for(path: str):
+    """The file format for a file name, by its extension."""
+    extension = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if extension not in FORMATS_BY_EXTENSION:
+        raise ImportFileError(
+            gettext("Unsupported file type “.%(extension)s”: use .xlsx, .csv, .ods or .json.")
+            % {"extension": extension}
+        )
+    return FORMATS_BY_EXTENSION[extension]()
+
+
+def read_dataset(content: bytes, file_format) -> tablib.Dataset:
+    """Parse an uploaded file; any parsing failure becomes an ImportFileError with a plain message."""
+    try:
+        if not file_format.is_binary():
+            content = content.decode("utf-8-sig")
+        return file_format.create_dataset(content)
+    except ImportFileError:
+        raise
+    except Exception as error:  # a broken file can fail in any library's own way
+        raise ImportFileError(
+            gettext("The file could not be read as %(format)s: it may be damaged or of another type.")
+            % {"format": file_format.get_title().upper()}
+        ) from error
+
+
+# --- The import template ------------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = {
+    "slug": "example-film-grant",
+    "title_en": "Example film grant",
+    "title_ru": "Пример гранта на фильм",
+    "title_kk": "Фильмге арналған грант үлгісі",
+    "summary_en": "Up to 5 million tenge for short films by Almaty studios.",
+    "summary_ru": "До 5 млн тенге на короткометражные фильмы студий Алматы.",
+    "summary_kk": "Алматы студияларының қысқаметражды фильмдеріне 5 млн теңгеге дейін.",
+    "organisation": "Almaty Creative",
+    "types": "grant",
+    "sectors": "film; animation",
+    "locations": "almaty",
+    "is_nationwide": "no",
+    "applicants": "company; sole-proprietor",
+    "business_sizes": "micro; small",
+    "amount_max": "5 000 000",
+    "currency": "KZT",
+    "deadline_type": "fixed",
+    "opens_on": "01.02.2027",
+    "closes_on": "31.03.2027",
+    "apply_url": "https://example.org/apply",
+    "state": "draft",
+}
+VALID_VALUES = [
+    ("types", ProgrammeType),
+    ("sectors", Sector),
+    ("locations", Location),
+    ("applicants", ApplicantKind),
+    ("business_sizes", BusinessSize),
+]
+
+
+def build_import_template() -> bytes:
+    """An XLSX file with the header row, one example row, and a sheet of every valid value."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "programmes"
+    sheet.append(COLUMNS)
+    sheet.append([TEMPLATE_EXAMPLE.get(column, "") for column in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+
+    values = book.create_sheet("valid values")
+    values.append(["column", "value", "name (en)", "name (ru)", "name (kk)"])
+    for cell in values[1]:
+        cell.font = Font(bold=True)
+    for column, model in VALID_VALUES:
+        for term in model.objects.order_by("position", "slug"):
+            values.append([column, term.slug, term.name_en, term.name_ru, term.name_kk])
+    for column, choices in (
+        ("currency", Currency),
+        ("total_budget_currency", Currency),
+        ("deadline_type", DeadlineType),
+        ("state", PublicationState),
+    ):
+        for value, label in choices.choices:
+            values.append([column, value, str(label)])
+    values.append(["is_nationwide", "yes / no", "да / нет", "иә / жоқ"])
+    values.append(
+        ["organisation", gettext("slug or name in any language; a new name creates an organisation")]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- The public "Download these results" export ----------------------------------------------------------
+
+
+def public_export(programmes, build_url) -> tablib.Dataset:
+    """The programmes a visitor found, with the columns a reader needs, in the page's language.
+
+    ``programmes`` should come from ``ProgrammeFilter.qs`` (annotated with status, card data
+    prefetched); ``build_url`` turns a path into an absolute link.
+    """
+    from .templatetags.directory import award_range, deadline, kzt_equivalent, status_label, translated
+
+    dataset = tablib.Dataset(
+        headers=[
+            gettext("Title"),
+            gettext("Organisation"),
+            gettext("Type"),
+            gettext("Sectors"),
+            gettext("Where"),
+            gettext("Award"),
+            gettext("Currency"),
+            gettext("Award in tenge (approx.)"),
+            gettext("Deadline"),
+            gettext("Status"),
+            gettext("Link"),
+        ]
+    )
+    for programme in programmes:
+        places = (
+            gettext("All of Kazakhstan")
+            if programme.is_nationwide
+            else ", ".join(loc.name for loc in programme.locations.all())
+        )
+        dataset.append(
+            [
+                str(translated(programme, "title")),
+                str(translated(programme.organisation, "name")),
+                ", ".join(t.name for t in programme.types.all()),
+                ", ".join(s.name for s in programme.sectors.all()),
+                places,
+                award_range(programme),
+                programme.currency if award_range(programme) else "",
+                kzt_equivalent(programme).removeprefix("≈ "),
+                deadline(programme),
+                status_label(programme.status),
+                build_url(programme.get_absolute_url()),
+            ]
+        )
+    return dataset

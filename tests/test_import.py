@@ -1,0 +1,669 @@
+"""Spreadsheet import and export: formats, every error kind, all-or-nothing, round trips."""
+
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import tablib
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from programmes import resources
+from programmes.models import ImportRecord, Organisation, Programme
+from tests.factories import (
+    ApplicantKindFactory,
+    BusinessSizeFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [
+    "slug",
+    "title_en",
+    "title_ru",
+    "organisation",
+    "types",
+    "sectors",
+    "locations",
+    "amount_max",
+    "closes_on",
+]
+
+
+@pytest.fixture
+def vocabulary(places):
+    ProgrammeTypeFactory(slug="grant", name_en="Grant", name_ru="Грант", name_kk="Грант")
+    ProgrammeTypeFactory(slug="loan", name_en="Loan", name_ru="Заём", name_kk="Несие")
+    SectorFactory(slug="film", name_en="Film", name_ru="Кино", name_kk="Кино")
+    SectorFactory(slug="music", name_en="Music", name_ru="Музыка", name_kk="Музыка")
+    ApplicantKindFactory(slug="company", name_en="Company", name_ru="Компания", name_kk="Компания")
+    BusinessSizeFactory(slug="small", name_en="Small", name_ru="Малый бизнес", name_kk="Шағын бизнес")
+    OrganisationFactory(
+        slug="almaty-creative", name_en="Almaty Creative", name_ru="Алматы Креатив", name_kk="Алматы Креатив"
+    )
+
+
+def rows(*data, headers=HEADERS):
+    dataset = tablib.Dataset(headers=headers)
+    for row in data:
+        dataset.append(row)
+    return dataset
+
+
+GOOD = [
+    (
+        "film-grant",
+        "Film grant",
+        "Грант на кино",
+        "almaty-creative",
+        "grant",
+        "film; music",
+        "almaty",
+        "5 000 000",
+        "31.03.2026",
+    ),
+    (
+        "music-loan",
+        "Music loan",
+        "",
+        "Алматы Креатив",
+        "Заём",
+        "Музыка",
+        "Aktau",
+        "1,500,000.50",
+        "2026-04-30",
+    ),
+]
+
+
+def run_import(dataset, dry_run=False, **kwargs):
+    return resources.ProgrammeResource().import_data(dataset, dry_run=dry_run, **kwargs)
+
+
+def state():
+    """Everything an import could change, to assert that nothing did."""
+    return (
+        sorted(Programme.objects.values_list("slug", "title_en", "amount_max", "updated_at")),
+        sorted(Organisation.objects.values_list("slug", flat=True)),
+    )
+
+
+def encode(dataset, file_format) -> bytes:
+    data = file_format.export_data(dataset)
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+# --- Formats ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "file_format", [resources.XLSX(), resources.CSV(), resources.ODS(), resources.JSON()]
+)
+def test_each_format_imports_the_same_programmes(vocabulary, file_format):
+    content = encode(rows(*GOOD), file_format)
+    dataset = resources.read_dataset(content, file_format)
+    result = run_import(dataset)
+    assert not result.has_errors(), result.base_errors
+    assert not result.has_validation_errors(), result.messages
+    film = Programme.objects.get(slug="film-grant")
+    assert (film.title_en, film.title_ru, film.organisation.slug) == (
+        "Film grant",
+        "Грант на кино",
+        "almaty-creative",
+    )
+    assert sorted(s.slug for s in film.sectors.all()) == ["film", "music"]
+    assert film.amount_max == Decimal("5000000.00")
+    assert film.closes_on == datetime.date(2026, 3, 31)
+    assert film.state == "draft"
+    loan = Programme.objects.get(slug="music-loan")
+    assert [t.slug for t in loan.types.all()] == ["loan"]
+    assert [loc.slug for loc in loan.locations.all()] == ["aktau"]
+    assert loan.amount_max == Decimal("1500000.50")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\ufeffslug;title_en;organisation\nx;X;almaty-creative\n",
+        "slug,title_en,organisation\r\nx,X,almaty-creative\r\n",
+        "\ufeff SLUG , Title_EN ,Organisation\nx,X,almaty-creative\n",
+    ],
+)
+def test_csv_with_or_without_bom_comma_or_semicolon_any_header_case(vocabulary, content):
+    dataset = resources.read_dataset(content.encode("utf-8"), resources.CSV())
+    result = run_import(dataset)
+    assert result.messages == []
+    assert Programme.objects.get().title_en == "X"
+
+
+def test_csv_in_another_encoding_is_explained(vocabulary):
+    with pytest.raises(resources.ImportFileError) as error:
+        resources.read_dataset("slug,title_ru\nx,Кино\n".encode("cp1251"), resources.CSV())
+    assert str(error.value) == "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
+
+
+def test_garbage_instead_of_a_workbook_is_explained():
+    with pytest.raises(resources.ImportFileError) as error:
+        resources.read_dataset(b"\x00\x01 definitely not a zip", resources.XLSX())
+    assert str(error.value) == "The file could not be read as XLSX: it may be damaged or of another type."
+
+
+def test_xlsx_reads_the_first_sheet_and_ignores_blank_trailing_rows(vocabulary):
+    book = openpyxl.Workbook()
+    first = book.active
+    first.append(["slug", "title_en", "organisation", "closes_on"])
+    first.append(["x", "From the first sheet", "almaty-creative", datetime.datetime(2026, 3, 31)])
+    for _ in range(2000):
+        first.append([None, None, None, None])
+    second = book.create_sheet("other")
+    second.append(["slug", "title_en", "organisation"])
+    second.append(["y", "From the second sheet", "almaty-creative"])
+    book.active = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = run_import(resources.read_dataset(buffer.getvalue(), resources.XLSX()))
+    assert result.messages == []
+    assert list(Programme.objects.values_list("title_en", "closes_on")) == [
+        ("From the first sheet", datetime.date(2026, 3, 31))
+    ]
+    assert result.total_rows == 1
+
+
+# --- Values ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("5 500 000 000", Decimal("5500000000.00")),
+        ("5,500,000,000", Decimal("5500000000.00")),
+        ("5 000 000,50", Decimal("5000000.50")),
+        ("5\u00a0000\u00a0000 ₸", Decimal("5000000.00")),
+        ("5 000 000 KZT", Decimal("5000000.00")),
+        ("1.500.000", Decimal("1500000.00")),
+        ("1500000.5", Decimal("1500000.50")),
+        (2500000, Decimal("2500000.00")),
+        (2500000.0, Decimal("2500000.00")),
+        ("", None),
+    ],
+)
+def test_amounts_as_people_type_them(cell, expected):
+    assert resources.parse_amount(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("yes", True),
+        ("Да", True),
+        ("иә", True),
+        ("TRUE", True),
+        ("1", True),
+        ("no", False),
+        ("нет", False),
+        ("жоқ", False),
+        ("0", False),
+    ],
+)
+def test_booleans_in_three_languages(cell, expected):
+    assert resources.parse_boolean(cell) is expected
+
+
+def test_dollar_amount_sets_the_currency(vocabulary):
+    dataset = rows(
+        ("usd", "Dollar grant", "almaty-creative", "$10,000"),
+        headers=["slug", "title_en", "organisation", "amount_max"],
+    )
+    run_import(dataset)
+    programme = Programme.objects.get()
+    assert (programme.currency, programme.amount_max) == ("USD", Decimal("10000.00"))
+
+
+def test_names_in_each_language_and_any_case_resolve_to_terms(vocabulary):
+    headers = [
+        "slug",
+        "title_kk",
+        "organisation",
+        "types",
+        "sectors",
+        "applicants",
+        "business_sizes",
+        "locations",
+    ]
+    dataset = rows(
+        (
+            "kk",
+            "Қазақша атау",
+            "АЛМАТЫ КРЕАТИВ",
+            "несие",
+            "КИНО, music",
+            "Компания",
+            "шағын бизнес",
+            "ALMATY",
+        ),
+        headers=headers,
+    )
+    result = run_import(dataset)
+    assert result.messages == []
+    programme = Programme.objects.get()
+    assert programme.organisation.slug == "almaty-creative"
+    assert [t.slug for t in programme.types.all()] == ["loan"]
+    assert sorted(s.slug for s in programme.sectors.all()) == ["film", "music"]
+    assert [a.slug for a in programme.applicant_kinds.all()] == ["company"]
+    assert [b.slug for b in programme.business_sizes.all()] == ["small"]
+
+
+def test_unknown_organisation_is_created_and_listed_as_new(vocabulary):
+    dataset = rows(("x", "X", "Жаңа қор"), headers=["slug", "title_en", "organisation"])
+    result = run_import(dataset, dry_run=True)
+    assert [(o.name_kk, o.slug) for o in result.new_organisations] == [("Жаңа қор", "zhanga-qor")]
+    assert not Organisation.objects.filter(slug="zhanga-qor").exists()  # dry run
+    run_import(dataset)
+    assert Programme.objects.get().organisation.name_kk == "Жаңа қор"
+
+
+def test_unknown_column_is_reported_not_dropped_silently(vocabulary):
+    dataset = rows(
+        ("x", "X", "almaty-creative", "film"), headers=["slug", "title_en", "organisation", "sektor"]
+    )
+    result = run_import(dataset, dry_run=True)
+    assert result.unknown_columns == ["sektor"]
+
+
+def test_absent_column_leaves_the_field_as_it_is(vocabulary):
+    film = SectorFactory(slug="film")
+    ProgrammeFactory(slug="x", title_en="Old", summary_en="Keep me", sectors=[film], amount_max=Decimal(7))
+    run_import(rows(("x", "New", "almaty-creative"), headers=["slug", "title_en", "organisation"]))
+    programme = Programme.objects.get()
+    assert (programme.title_en, programme.summary_en, programme.amount_max) == ("New", "Keep me", Decimal(7))
+    assert [s.slug for s in programme.sectors.all()] == ["film"]
+
+
+def test_new_rows_are_drafts_unless_the_file_says_otherwise(vocabulary):
+    run_import(
+        rows(
+            ("a", "A", "almaty-creative", ""),
+            ("b", "B", "almaty-creative", "published"),
+            headers=["slug", "title_en", "organisation", "state"],
+        )
+    )
+    assert dict(Programme.objects.values_list("slug", "state")) == {"a": "draft", "b": "published"}
+
+
+# --- Errors: every kind, exact message, nothing saved --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("sectors", "kino", "Row 3, column “sectors”: “kino” is not a known sector. Did you mean “film”?"),
+        ("sectors", "film; dance", "Row 3, column “sectors”: “dance” is not a known sector."),
+        ("locations", "Atlantis", "Row 3, column “locations”: “Atlantis” is not a known location."),
+        ("types", "prize", "Row 3, column “types”: “prize” is not a known programme type."),
+        ("applicants", "alien", "Row 3, column “applicants”: “alien” is not a known applicant kind."),
+        ("business_sizes", "huge", "Row 3, column “business_sizes”: “huge” is not a known business size."),
+        ("amount_max", "a lot", "Row 3, column “amount_max”: “a lot” is not an amount."),
+        ("amount_max", "-5", "Row 3, column “amount_max”: Amounts cannot be negative (“-5”)."),
+        (
+            "closes_on",
+            "31.02.2026",
+            "Row 3, column “closes_on”: “31.02.2026” is not a date; write it as 31.03.2026 or 2026-03-31.",
+        ),
+        ("currency", "RUB", "Row 3, column “currency”: “RUB” is not one of: KZT, USD, EUR, GBP."),
+        ("amount_min", "9 000 000", "Row 3: The minimum award cannot be larger than the maximum award."),
+        ("organisation", "", "Row 3, column “organisation”: An organisation is required."),
+        ("slug", "", "Row 3, column “slug”: A slug is required."),
+        (
+            "slug",
+            "film-grant",
+            "Row 2, column “slug”: The slug “film-grant” appears more than once in the file.",
+        ),
+        ("title_en", "", "Row 3: Give the programme a title in at least one language."),
+        (
+            "is_nationwide",
+            "maybe",
+            "Row 3, column “is_nationwide”: “maybe” is not yes or no (yes/no, да/нет, иә/жоқ, 1/0).",
+        ),
+        ("apply_url", "not a url", "Row 3, column “apply_url”: Enter a valid URL. (value: “not a url”)"),
+    ],
+)
+def test_each_error_names_row_column_value_and_saves_nothing(vocabulary, column, value, message):
+    ProgrammeFactory(slug="existing", title_en="Untouched")
+    headers = [
+        *HEADERS,
+        "currency",
+        "amount_min",
+        "applicants",
+        "business_sizes",
+        "is_nationwide",
+        "apply_url",
+    ]
+    good = [*GOOD[0], "KZT", "", "company", "small", "no", ""]
+    bad = [
+        "second",
+        "Second",
+        "",
+        "almaty-creative",
+        "grant",
+        "music",
+        "almaty",
+        "5 000 000",
+        "",
+        "KZT",
+        "",
+        "company",
+        "small",
+        "no",
+        "",
+    ]
+    bad[headers.index(column)] = value
+    before = state()
+    result = run_import(rows(good, bad, headers=headers))
+    assert message in result.messages
+    assert state() == before
+    assert not Programme.objects.filter(slug__in=["film-grant", "second"]).exists()
+
+
+def test_missing_required_column_is_one_clear_error(vocabulary):
+    result = run_import(rows(("x", "X"), headers=["slug", "title_en"]))
+    assert [str(e.error) for e in result.base_errors] == [
+        "The file has no column “organisation”. The first row must hold the column names."
+    ]
+    assert result.messages == []
+    assert not Programme.objects.exists()
+
+
+def test_error_messages_follow_the_staff_members_language(vocabulary):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        result = run_import(
+            rows(
+                ("x", "X", "almaty-creative", "бюджет"),
+                headers=["slug", "title_en", "organisation", "amount_max"],
+            )
+        )
+    assert result.messages == ["Строка 2, столбец «amount_max»: «бюджет» — это не сумма."]
+
+
+# --- Repeat imports and round trips ----------------------------------------------------------------
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(vocabulary):
+    dataset = rows(*GOOD)
+    first = run_import(dataset)
+    assert (first.totals["new"], first.totals["update"], first.totals["skip"]) == (2, 0, 0)
+    before = state()
+    second = run_import(rows(*GOOD))
+    assert (second.totals["new"], second.totals["update"], second.totals["skip"]) == (0, 0, 2)
+    assert state() == before
+    assert Programme.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "file_format", [resources.XLSX(), resources.CSV(), resources.ODS(), resources.JSON()]
+)
+def test_export_then_import_is_lossless(vocabulary, file_format):
+    run_import(rows(*GOOD))
+    Programme.objects.filter(slug="film-grant").update(
+        description_ru='=HYPERLINK("http://evil")',
+        contact="+7 700 000 00 00",
+        is_nationwide=True,
+        opens_on=datetime.date(2026, 1, 1),
+        expected_awards=15,
+    )
+    exported = resources.ProgrammeResource().export(queryset=Programme.objects.order_by("slug"))
+    content = encode(exported, file_format)
+    before = state()
+    result = run_import(resources.read_dataset(content, file_format))
+    assert result.messages == []
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 2)
+    assert state() == before
+    film = Programme.objects.get(slug="film-grant")
+    assert (film.description_ru, film.contact) == ('=HYPERLINK("http://evil")', "+7 700 000 00 00")
+
+
+def test_update_reports_changed_columns(vocabulary):
+    run_import(rows(*GOOD))
+    changed = list(GOOD[0])
+    changed[HEADERS.index("sectors")] = "film"
+    changed[HEADERS.index("amount_max")] = "6 000 000"
+    result = run_import(rows(changed, GOOD[1]), dry_run=True)
+    assert (result.totals["update"], result.totals["skip"]) == (1, 1)
+    programme = Programme.objects.get(slug="film-grant")
+    assert list(result.spreadsheet_changes.values()) == [["sectors", "amount_max"]]
+    assert programme.amount_max == Decimal("5000000.00")  # dry run
+
+
+# --- Export safety --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_exported_cells_cannot_start_a_formula(vocabulary, text):
+    ProgrammeFactory(slug="x", title_en=text)
+    dataset = resources.ProgrammeResource().export(queryset=Programme.objects.all())
+    book = openpyxl.load_workbook(io.BytesIO(resources.XLSX().export_data(dataset)))
+    title = book.active.cell(row=2, column=2).value
+    assert title.startswith("'")  # (openpyxl writes a carriage return as a line feed)
+    csv_text = resources.CSV().export_data(dataset)
+    assert f"'{text}" in csv_text or f"\"'{text}" in csv_text
+
+
+# --- Record and history ---------------------------------------------------------------------------
+
+
+def test_saved_import_is_recorded_with_history(vocabulary):
+    staff = User.objects.create_user("staff", is_staff=True)
+    run_import(rows(*GOOD), file_name="list.xlsx", user=staff)
+    record = ImportRecord.objects.get()
+    assert (record.user, record.file_name, record.created_count, record.updated_count) == (
+        staff,
+        "list.xlsx",
+        2,
+        0,
+    )
+    changed = list(GOOD[0])
+    changed[HEADERS.index("title_en")] = "Film grant 2026"
+    run_import(rows(changed, GOOD[1]), file_name="list-2.xlsx", user=staff)
+    film = Programme.objects.get(slug="film-grant")
+    messages = list(
+        LogEntry.objects.filter(object_id=str(film.pk))
+        .order_by("pk")
+        .values_list("change_message", flat=True)
+    )
+    assert messages == ["Created by importing “list.xlsx”.", "Changed by importing “list-2.xlsx”: title_en."]
+
+
+def test_failed_and_dry_run_imports_leave_no_record(vocabulary):
+    run_import(rows(*GOOD), dry_run=True)
+    run_import(rows(("x", "", "almaty-creative"), headers=["slug", "title_en", "organisation"]))
+    assert not ImportRecord.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+# --- Command line -----------------------------------------------------------------------------------
+
+
+def test_command_imports_and_summarises(vocabulary, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes(encode(rows(*GOOD), resources.CSV()))
+    out = io.StringIO()
+    call_command("import_programmes", str(path), stdout=out)
+    assert "created: 2, updated: 0, unchanged: 0, errors: 0" in out.getvalue()
+    assert Programme.objects.count() == 2
+
+
+def test_command_dry_run_saves_nothing(vocabulary, tmp_path):
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(encode(rows(*GOOD), resources.XLSX()))
+    out = io.StringIO()
+    call_command("import_programmes", str(path), "--dry-run", stdout=out)
+    assert "created: 2, updated: 0, unchanged: 0, errors: 0" in out.getvalue()
+    assert "Dry run: nothing was saved." in out.getvalue()
+    assert not Programme.objects.exists()
+
+
+def test_command_with_errors_saves_nothing_and_fails(vocabulary, tmp_path):
+    bad = list(GOOD[1])
+    bad[HEADERS.index("sectors")] = "dance"
+    path = tmp_path / "list.csv"
+    path.write_bytes(encode(rows(GOOD[0], bad), resources.CSV()))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was saved"):
+        call_command("import_programmes", str(path), stdout=out, stderr=err)
+    assert "Row 3, column “sectors”: “dance” is not a known sector." in err.getvalue()
+    assert "created: 1, updated: 0, unchanged: 0, errors: 1" in out.getvalue()
+    assert not Programme.objects.exists()
+
+
+def test_command_rejects_unknown_file_types(tmp_path):
+    path = tmp_path / "list.txt"
+    path.write_text("x")
+    with pytest.raises(CommandError, match=r"Unsupported file type “\.txt”"):
+        call_command("import_programmes", str(path))
+
+
+def test_export_command_writes_the_import_columns(vocabulary, tmp_path):
+    run_import(rows(*GOOD))
+    path = tmp_path / "out.json"
+    call_command("export_programmes", str(path), stdout=io.StringIO())
+    data = json.loads(path.read_text())
+    assert [row["slug"] for row in data] == ["film-grant", "music-loan"]
+    assert list(data[0]) == resources.COLUMNS
+    assert data[0]["sectors"] == "film; music"
+
+
+# --- The admin --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def english_admin(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
+def _upload(client, content: bytes, name: str, format_index: int):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return client.post(
+        reverse("admin:programmes_programme_import"), {"import_file": upload, "format": format_index}
+    )
+
+
+def test_admin_import_preview_confirm_and_summary(vocabulary, english_admin):
+    content = encode(rows(*GOOD), resources.XLSX())
+    preview = _upload(english_admin, content, "list.xlsx", 0)
+    html = preview.content.decode()
+    assert "New programmes: 2" in html
+    assert not Programme.objects.exists()
+    confirm_form = preview.context["confirm_form"]
+    response = english_admin.post(
+        reverse("admin:programmes_programme_process_import"),
+        {**confirm_form.initial, "confirm": "Confirm import"},
+        follow=True,
+    )
+    assert "Import finished: 2 new, 0 updated, 0 unchanged." in response.content.decode()
+    assert sorted(Programme.objects.values_list("slug", flat=True)) == ["film-grant", "music-loan"]
+    assert ImportRecord.objects.get().file_name == "list.xlsx"
+
+
+def test_admin_preview_lists_row_errors_and_offers_no_confirmation(vocabulary, english_admin):
+    bad = list(GOOD[1])
+    bad[HEADERS.index("sectors")] = "kino"
+    response = _upload(english_admin, encode(rows(GOOD[0], bad), resources.CSV()), "list.csv", 1)
+    html = response.content.decode()
+    assert "1 row has errors" in html
+    assert "Row 3, column “sectors”: “kino” is not a known sector. Did you mean “film”?" in html
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert not Programme.objects.exists()
+
+
+def test_admin_explains_an_unreadable_file(vocabulary, english_admin):
+    response = _upload(english_admin, "slug;title_ru\nx;Кино".encode("cp1251"), "list.csv", 1)
+    assert "The file is not UTF-8 text." in response.content.decode()
+
+
+def test_admin_import_template_has_header_example_and_valid_values(vocabulary, english_admin):
+    response = english_admin.get(reverse("admin:programmes_programme_import_template"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["programmes", "valid values"]
+    sheet = book["programmes"]
+    assert [c.value for c in sheet[1]] == resources.COLUMNS
+    assert sheet.cell(row=2, column=1).value == "example-film-grant"
+    values = [(r[0], r[1]) for r in book["valid values"].iter_rows(min_row=2, values_only=True)]
+    assert ("sectors", "film") in values
+    assert ("locations", "aktau") in values
+    assert ("deadline_type", "until-funds-exhausted") in values
+
+
+def test_the_template_imports_cleanly(vocabulary, english_admin):
+    ProgrammeTypeFactory(slug="grant")
+    SectorFactory(slug="animation")
+    ApplicantKindFactory(slug="sole-proprietor")
+    BusinessSizeFactory(slug="micro")
+    content = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    result = run_import(resources.read_dataset(content, resources.XLSX()))
+    assert result.messages == []
+    assert Programme.objects.get().slug == "example-film-grant"
+
+
+def test_admin_export_of_selected_programmes(vocabulary, english_admin):
+    run_import(rows(*GOOD))
+    film = Programme.objects.get(slug="film-grant")
+    form_page = english_admin.post(
+        reverse("admin:programmes_programme_changelist"),
+        {"action": "export_admin_action", "_selected_action": [film.pk]},
+    )
+    form = form_page.context["form"]
+    columns = {name: "on" for name in form.fields if name.startswith("programmeresource_")}
+    response = english_admin.post(
+        form_page.context["export_url"],
+        {"format": 1, "resource": 0, "export_items": [film.pk], **columns},
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    data = response.content.decode("utf-8-sig")
+    assert data.splitlines()[0].split(",")[:2] == ["slug", "title_en"]
+    assert [line.split(",")[0] for line in data.splitlines()[1:]] == ["film-grant"]
+
+
+@pytest.fixture
+def editor(client):
+    user = User.objects.create_user("editor", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return user
+
+
+def test_editors_can_import_and_export(vocabulary, client, editor):
+    html = client.get(reverse("admin:programmes_programme_changelist")).content.decode()
+    assert reverse("admin:programmes_programme_import") in html
+    assert reverse("admin:programmes_programme_import_template") in html
+    assert client.get(reverse("admin:programmes_programme_import")).status_code == 200
+
+
+def test_staff_without_the_permissions_see_no_buttons_and_are_refused(vocabulary, client):
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("clerk", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_programme", "change_programme"]))
+    client.force_login(user)
+    html = client.get(reverse("admin:programmes_programme_changelist")).content.decode()
+    assert reverse("admin:programmes_programme_import") not in html
+    assert "export_admin_action" not in html
+    for url in (
+        "admin:programmes_programme_import",
+        "admin:programmes_programme_import_template",
+        "admin:programmes_programme_export",
+    ):
+        assert client.get(reverse(url)).status_code == 403, url
