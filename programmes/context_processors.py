@@ -9,13 +9,18 @@ def languages(request):
     The query string is kept, so switching language keeps the search.
     """
     current = get_language()
-    path = request.get_full_path()
+    # "//evil.example/en/…" is a valid request path but a protocol-relative URL in a link:
+    # collapse leading slashes so every link stays on this site.
+    path = "/" + request.path.lstrip("/")
+    query = request.META.get("QUERY_STRING", "")
     links = []
     for code, _name in settings.LANGUAGES:
         url = translate_url(path, code)
         if url == path and code != current and path.startswith(f"/{current}/"):
             # Pages that do not resolve (404s) still switch by their prefix.
             url = f"/{code}/{path[len(current) + 2 :]}"
+        if query:
+            url = f"{url}?{query}"
         links.append(
             {
                 "code": code,

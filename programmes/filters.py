@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.db.models import Count
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import money
+from . import money, search
 from .choices import LocationKind, Status
 from .models import (
     ApplicantKind,
@@ -114,7 +115,7 @@ class FacetOption:
 
 
 class ProgrammeFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search words"), method="filter_words")
+    q = django_filters.CharFilter(label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH)
     type = SlugFilter(label=_("Programme type"), queryset=ProgrammeType.objects.all(), method="filter_types")
     sector = SlugFilter(label=_("Sector"), queryset=Sector.objects.all(), method="filter_sectors")
     city = SlugFilter(label=_("City or region"), queryset=Location.objects.all(), method="filter_locations")
@@ -196,9 +197,9 @@ class ProgrammeFilter(django_filters.FilterSet):
         for name, value in data.items():
             if name != exclude:
                 queryset = self.filters[name].filter(queryset, value)
-        if not data.get("status") and data.get("closing_within") is None:
+        if exclude != "status" and not data.get("status") and data.get("closing_within") is None:
             queryset = queryset.filter(status__in=DEFAULT_STATUSES)
-        return queryset.ordered_by(self.sort_order, has_query=bool(data.get("q")))
+        return queryset.ordered_by(self.sort_order, has_query=bool(search.words(data.get("q") or "")))
 
     # --- derived values ----------------------------------------------------------------
 
@@ -206,10 +207,11 @@ class ProgrammeFilter(django_filters.FilterSet):
     def sort_order(self) -> str:
         self.errors  # noqa: B018  (validates the form)
         data = self.form.cleaned_data
+        has_words = bool(search.words(data.get("q") or ""))
         chosen = data.get("sort")
-        if chosen:
+        if chosen and (chosen != "relevance" or has_words):
             return chosen
-        return "relevance" if data.get("q") else "deadline"
+        return "relevance" if has_words else "deadline"
 
     @property
     def currency_code(self) -> str:
@@ -270,12 +272,21 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018
         return [FacetGroup(name, self.filters[name].label, self._facet(name)) for name in self.FACETS]
 
+    def status_options(self) -> list[FacetOption]:
+        """Open / upcoming / closed with their counts under every other filter (one query)."""
+        matching = self.filter_queryset(self.queryset.all(), exclude="status")
+        counts = dict(matching.order_by().values_list("status").annotate(count=Count("pk")))
+        selected = self.selected_statuses
+        return [
+            FacetOption(value, str(label), counts.get(value, 0), value in selected) for value, label in Status.choices
+        ]
+
     def _facet(self, name: str) -> list[FacetOption]:
         matching = self.filter_queryset(self.queryset.all(), exclude=name)
         selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
         if name == "city":
             return self._location_facet(matching, selected)
-        terms = self.filters[name].queryset.with_programme_counts(matching)
+        terms = self.filters[name].queryset.in_display_order().with_programme_counts(matching)
         return [
             FacetOption(term.slug, term.name, term.count, term.slug in selected)
             for term in terms

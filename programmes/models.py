@@ -7,10 +7,13 @@ and reused by views, filters, the admin and exports.
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import money, search
@@ -24,6 +27,15 @@ def _choices_check(field: str, choices: type[models.TextChoices], name: str, nul
     if null:
         condition |= Q(**{f"{field}__isnull": True})
     return models.CheckConstraint(condition=condition, name=name)
+
+
+def localized_sort_key(field: str):
+    """Sort by a translated field as the page shows it: the page's language, then the fallbacks,
+    case-insensitively (a plain order_by uses the page's column only, empty ones first)."""
+    current = get_language() or settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    languages = [current, *(lang for lang in settings.MODELTRANSLATION_FALLBACK_LANGUAGES if lang != current)]
+    text = models.TextField()
+    return Lower(Coalesce(*(NullIf(F(f"{field}_{lang}"), Value("")) for lang in languages), output_field=text))
 
 
 def _filled_in_some_language(field: str, name: str, message):
@@ -41,6 +53,9 @@ def _filled_in_some_language(field: str, name: str, message):
 class TaxonomyQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def in_display_order(self):
+        return self.order_by("position", "slug")
 
     def with_programme_counts(self, programmes):
         """Annotate ``count``: how many of ``programmes`` carry each term, in one query."""
@@ -189,6 +204,9 @@ class ExchangeRate(models.Model):
 
 class OrganisationQuerySet(TaxonomyQuerySet):
     """Organisations are looked up and counted like taxonomy terms (by slug, per programme)."""
+
+    def in_display_order(self):
+        return self.order_by(localized_sort_key("name"), "slug")
 
 
 class Organisation(models.Model):
@@ -346,13 +364,24 @@ class ProgrammeQuerySet(models.QuerySet):
     def ordered_by(self, sort: str, *, has_query: bool = False):
         if sort == "relevance" and has_query:
             return search.order_by_relevance(self)
+        title = localized_sort_key("title")
+        closed = Q(status=Status.CLOSED)
         orderings = {
-            # Soonest deadline first; programmes without a closing date last, open before upcoming.
-            "deadline": [models.F("closes_on").asc(nulls_last=True), "status", "title", "slug"],
-            "amount_desc": [models.F("amount_max_kzt").desc(nulls_last=True), "slug"],
-            "amount_asc": [models.F("amount_min_kzt").asc(nulls_last=True), "slug"],
+            # Soonest deadline first and programmes without a closing date last, open before
+            # upcoming; closed ones (when asked for) after all of them, most recently closed first.
+            "deadline": [
+                Case(When(closed, then=Value(1)), default=Value(0)),
+                Case(When(~closed, then=F("closes_on"))).asc(nulls_last=True),
+                F("closes_on").desc(nulls_last=True),
+                "status",
+                title,
+                "slug",
+            ],
+            # "From N" programmes (no maximum) rank by their minimum.
+            "amount_desc": [Coalesce("amount_max_kzt", "amount_min_kzt").desc(nulls_last=True), title, "slug"],
+            "amount_asc": [F("amount_min_kzt").asc(nulls_last=True), title, "slug"],
             "newest": ["-created_at", "slug"],
-            "title": ["title", "slug"],
+            "title": [title, "slug"],
         }
         return self.with_status().order_by(*orderings.get(sort, orderings["deadline"]))
 

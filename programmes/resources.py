@@ -611,7 +611,9 @@ class ProgrammeResource(resources.ModelResource):
                     continue
                 column = columns[attribute]
                 value = _shorten(row.get(column))
-                if value and "“" not in problem:  # widget messages quote the value already
+                # Our widgets' messages quote the value (or the bad part of a list) already.
+                parts = [value, *re.split(r"[;,]\s*", value)]
+                if value and not any(part and part in problem for part in parts):
                     problem = gettext("%(message)s (value: “%(value)s”)") % {
                         "message": problem,
                         "value": value,

@@ -96,7 +96,10 @@ def filter_by_words(queryset: QuerySet[Programme], query: str) -> QuerySet[Progr
 
 
 def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:
-    """Most relevant first; among equals, the soonest deadline, then the title."""
+    """Most relevant first; among equals, open before upcoming before closed, then the soonest
+    deadline. Without search words there is no relevance: the deadline order applies."""
     if "relevance" not in queryset.query.annotations:
-        return queryset.order_by("title", "slug")
-    return queryset.order_by("-relevance", F("closes_on").asc(nulls_last=True), "title", "slug")
+        return queryset.ordered_by("deadline")
+    return queryset.with_status().order_by(
+        "-relevance", "status", F("closes_on").asc(nulls_last=True), "title", "slug"
+    )

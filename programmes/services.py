@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
+from . import money
 from .choices import PublicationState
 from .models import (
     ApplicantKind,
@@ -50,12 +51,15 @@ def mark_verified(programmes: QuerySet[Programme], day: datetime.date | None = N
     return programmes.update(last_verified_on=day, updated_at=timezone.now())
 
 
-def refresh_kzt_amounts(currency: str | None = None) -> int:
-    """Recompute stored tenge amounts, e.g. after an exchange rate changed; returns rows changed."""
+def refresh_kzt_amounts() -> int:
+    """Recompute stored tenge amounts with the rates in force today; returns rows changed.
+
+    Runs when a rate is saved or deleted, and daily (``manage.py refresh_kzt_amounts``) so that a
+    rate dated in the future takes effect on its day. Tenge amounts never change, so only
+    programmes in other currencies are read.
+    """
     rates = ExchangeRate.objects.rates_on()
-    programmes = Programme.objects.all()
-    if currency:
-        programmes = programmes.filter(currency=currency)
+    programmes = Programme.objects.exclude(currency=money.KZT)
     changed = [p for p in programmes.iterator(chunk_size=_BATCH) if p.refresh_kzt_amounts(rates)]
     Programme.objects.bulk_update(changed, ["amount_min_kzt", "amount_max_kzt"], batch_size=_BATCH)
     return len(changed)

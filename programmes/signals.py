@@ -11,7 +11,8 @@ from .models import ExchangeRate, Organisation
 def exchange_rate_changed(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: the programmes are refreshed by the loader itself
         return
-    services.refresh_kzt_amounts(currency=instance.currency)
+    # All currencies: a rate edited from USD to EUR changes programmes in both.
+    services.refresh_kzt_amounts()
 
 
 @receiver(post_save, sender=Organisation)

@@ -48,6 +48,7 @@ def programme_list(request):
         {
             "filter": filterset,
             "facets": filterset.facets(),
+            "status_options": filterset.status_options(),
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
@@ -93,8 +94,10 @@ def programme_detail(request, slug):
 def organisation_detail(request, slug):
     organisation = get_object_or_404(Organisation.objects.select_related("home_city"), slug=slug)
     programmes = organisation.programmes.published().with_status().with_card_data().ordered_by("deadline")
+    warnings: list[str] = []
+    page = _page(request, programmes, warnings)
     return render(
         request,
         "programmes/organisation_detail.html",
-        {"organisation": organisation, "programmes": programmes},
+        {"organisation": organisation, "programmes": page.object_list, "page_obj": page, "warnings": warnings},
     )

@@ -53,7 +53,8 @@ def test_seed_figures_carried_over(demo):
     assert sorted(loc.slug for loc in undp.locations.all()) == ["kyzylorda-region", "mangystau-region"]
 
 
-# Open now (rolling) first, then upcoming rounds, each by title: no closing dates are known.
+# Open now (rolling) first, then upcoming rounds, each by title (case-insensitive): no closing
+# dates are known.
 FILM_IN_ALMATY = {
     "en": [
         "Creative Capital Fund: direct investment in Almaty's creative economy",
@@ -61,9 +62,9 @@ FILM_IN_ALMATY = {
         "Damu loan guarantees for creative businesses",
         "Damu loans for creative businesses",
         "Tolqyn Film Fund: private investment in film projects",
+        "Almaty annual grant programme for small and medium creative businesses",
         "Almaty Creative master classes",
         "Almaty Creative university partnership programmes",
-        "Almaty annual grant programme for small and medium creative businesses",
         "Creative Boost",
         "Creative Economy programme 2025–26",
         "Film Accelerator (Kino-akselerator)",

@@ -189,9 +189,10 @@ def test_amount_range_overlap_in_tenge(client, catalogue, query, expected):
         ("status=closed", ["Closed Film Grant"]),
         ("status=open", ["Almaty Film Grant", "Aktau Music Loan", "Nationwide Games Fund"]),
         ("status=upcoming", ["Mangystau Crafts Grant", "Kyzylorda Design Course"]),
+        # Closed programmes come after the current ones, not first because their date is earliest.
         (
             "status=open&status=closed&sector=film",
-            ["Closed Film Grant", "Almaty Film Grant", "Nationwide Games Fund"],
+            ["Almaty Film Grant", "Nationwide Games Fund", "Closed Film Grant"],
         ),
         ("closing_within=30", ["Almaty Film Grant"]),
         ("closing_within=10", []),
@@ -362,3 +363,42 @@ def test_result_cards_show_organisation_type_award_status_and_places(client, cat
         "Aktau",
     ):
         assert text in card
+
+
+def test_title_sort_follows_the_fallback_language_case_insensitively(client, catalogue):
+    # A Russian-only title sorts by its Russian text on the English page, not first as "".
+    ProgrammeFactory(slug="h-russian-only", title_en="", title_ru="Яблочный грант")
+    ProgrammeFactory(slug="i-lower-case", title_en="banana grant")
+    assert titles(search(client, "sort=title")) == [
+        "Aktau Music Loan",
+        "Almaty Film Grant",
+        "banana grant",
+        "Kyzylorda Design Course",
+        "Mangystau Crafts Grant",
+        "Nationwide Games Fund",
+        "Яблочный грант",
+    ]
+
+
+def test_largest_award_first_ranks_from_amounts_by_their_minimum(client, catalogue):
+    ProgrammeFactory(slug="h-from", title_en="From 100 million", amount_min=Decimal(100_000_000))
+    assert titles(search(client, "sort=amount_desc"))[:2] == ["Nationwide Games Fund", "From 100 million"]
+
+
+def test_relevance_without_words_sorts_by_deadline(client, catalogue):
+    assert titles(search(client, "sort=relevance")) == DEFAULT_ORDER
+    assert titles(search(client, "q=!!!")) == DEFAULT_ORDER
+
+
+def test_too_long_search_text_is_ignored_with_a_message(client, catalogue):
+    response = search(client, "q=" + "a" * 5000)
+    assert response.context["warnings"] == [
+        "Search words: Ensure this value has at most 200 characters (it has 5000). The value was ignored."
+    ]
+    assert titles(response) == DEFAULT_ORDER
+
+
+def test_status_filter_shows_counts_under_the_other_filters(client, catalogue):
+    response = search(client, "sector=film")
+    options = {o.slug: (o.count, o.selected) for o in response.context["status_options"]}
+    assert options == {"open": (2, True), "upcoming": (0, True), "closed": (1, False)}

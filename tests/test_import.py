@@ -667,3 +667,31 @@ def test_staff_without_the_permissions_see_no_buttons_and_are_refused(vocabulary
         "admin:programmes_programme_export",
     ):
         assert client.get(reverse(url)).status_code == 403, url
+
+
+# --- Public "Download these results" -------------------------------------------------------------
+
+
+def test_public_csv_export_follows_the_search_and_the_page_language(client, vocabulary, today):
+    run_import(rows(*GOOD))
+    Programme.objects.update(state="published")
+    response = client.get("/ru/programmes/export.csv?sector=film")
+    assert response["Content-Disposition"] == 'attachment; filename="programmes-ru.csv"'
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Название,Организация,Тип,")
+    assert len(lines) == 2
+    assert lines[1].startswith("Грант на кино,Алматы Креатив,Грант,")
+    assert "http://testserver/ru/programmes/film-grant/" in lines[1]
+
+
+def test_public_xlsx_export_neutralises_formulas_and_hides_drafts(client, vocabulary):
+    ProgrammeFactory(slug="evil", title_en="=HYPERLINK(\"http://evil\",\"x\")")
+    ProgrammeFactory(slug="draft", title_en="Draft", state="draft")
+    response = client.get("/en/programmes/export.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]][:2] == ["Title", "Organisation"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["'=HYPERLINK(\"http://evil\",\"x\")"]
+
+
+def test_public_export_of_unknown_type_is_a_404(client, db):
+    assert client.get("/en/programmes/export.exe").status_code == 404

@@ -174,3 +174,29 @@ def test_organisation_needs_a_name_in_some_language():
     OrganisationFactory(name_en="", name_ru="", name_kk="Тек қазақша")
     with pytest.raises(IntegrityError), transaction.atomic():
         OrganisationFactory(name_en="", name_ru="", name_kk="")
+
+
+def test_daily_refresh_applies_a_rate_on_its_first_day():
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC), tick=False):
+        ExchangeRateFactory(currency="USD", kzt_per_unit="500.00", valid_from=datetime.date(2026, 11, 1))
+        ExchangeRateFactory(currency="USD", kzt_per_unit="1000.00", valid_from=datetime.date(2026, 12, 1))
+        programme = ProgrammeFactory(amount_max=Decimal(10), currency="USD")
+        assert programme.amount_max_kzt == Decimal("5000.00")
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC), tick=False):
+        call_command("refresh_kzt_amounts", stdout=io.StringIO())
+    programme.refresh_from_db()
+    assert programme.amount_max_kzt == Decimal("10000.00")
+
+
+def test_editing_a_rates_currency_refreshes_both_currencies(today):
+    rate = ExchangeRateFactory(currency="USD", kzt_per_unit="500.00", valid_from=datetime.date(2026, 1, 1))
+    dollars = ProgrammeFactory(amount_max=Decimal(10), currency="USD")
+    rate.currency = "EUR"
+    rate.save()
+    dollars.refresh_from_db()
+    assert dollars.amount_max_kzt is None

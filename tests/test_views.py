@@ -240,3 +240,18 @@ def test_dates_are_written_as_each_language_writes_them(client, db, today, langu
 
     ProgrammeFactory(slug="grant", deadline_type="fixed", closes_on=datetime.date(2026, 3, 31))
     assert expected in client.get(f"/{language}/programmes/grant/").content.decode()
+
+
+def test_language_links_never_leave_the_site(rf, db):
+    # A raw request path "//evil.example/en/…" (gunicorn passes it through) must not become a
+    # protocol-relative link to another host.
+    from django.utils import translation
+
+    from programmes.context_processors import languages
+
+    request = rf.get("/en/programmes/", {"q": "x"})
+    request.path = request.path_info = "//evil.example/en/programmes/"
+    with translation.override("en"):
+        links = languages(request)["language_links"]
+    assert [link["url"] for link in links] == ["/evil.example/en/programmes/?q=x"] * 3
+    assert all(link["absolute_url"].startswith("http://testserver/") for link in links)

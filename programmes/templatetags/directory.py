@@ -88,6 +88,8 @@ def deadline(programme) -> str:
         return gettext("Closes %(date)s") % {"date": day}
     if programme.opens_on and status == Status.UPCOMING:
         return gettext("Opens %(date)s") % {"date": formats.date_format(programme.opens_on, "DATE_FORMAT")}
+    if status == Status.OPEN and programme.deadline_type in (DeadlineType.FIXED, DeadlineType.RECURRING):
+        return gettext("Closing date not announced")
     return {
         DeadlineType.ROLLING: gettext("Apply any time"),
         DeadlineType.UNTIL_FUNDS_EXHAUSTED: gettext("Until funds are exhausted"),
@@ -153,13 +155,14 @@ def programme_json_ld(context, programme):
     request = context["request"]
     type_slugs = [t.slug for t in programme.types.all()]
     schema_type = next((SCHEMA_TYPES[s] for s in type_slugs if s in SCHEMA_TYPES), "MonetaryGrant")
+    title = translated(programme, "title")
     data = {
         "@context": "https://schema.org",
         "@type": schema_type,
-        "name": str(translated(programme, "title")),
+        "name": title.value,
         "description": str(translated(programme, "summary")),
         "url": request.build_absolute_uri(programme.get_absolute_url()),
-        "inLanguage": get_language(),
+        "inLanguage": title.language,
     }
     organisation = {
         "@type": "Organization",
