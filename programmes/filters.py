@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Count
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -115,7 +115,9 @@ class FacetOption:
 
 
 class ProgrammeFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH)
+    q = django_filters.CharFilter(
+        label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH
+    )
     type = SlugFilter(label=_("Programme type"), queryset=ProgrammeType.objects.all(), method="filter_types")
     sector = SlugFilter(label=_("Sector"), queryset=Sector.objects.all(), method="filter_sectors")
     city = SlugFilter(label=_("City or region"), queryset=Location.objects.all(), method="filter_locations")
@@ -278,7 +280,8 @@ class ProgrammeFilter(django_filters.FilterSet):
         counts = dict(matching.order_by().values_list("status").annotate(count=Count("pk")))
         selected = self.selected_statuses
         return [
-            FacetOption(value, str(label), counts.get(value, 0), value in selected) for value, label in Status.choices
+            FacetOption(value, str(label), counts.get(value, 0), value in selected)
+            for value, label in Status.choices
         ]
 
     def _facet(self, name: str) -> list[FacetOption]:

@@ -35,7 +35,9 @@ def localized_sort_key(field: str):
     current = get_language() or settings.MODELTRANSLATION_DEFAULT_LANGUAGE
     languages = [current, *(lang for lang in settings.MODELTRANSLATION_FALLBACK_LANGUAGES if lang != current)]
     text = models.TextField()
-    return Lower(Coalesce(*(NullIf(F(f"{field}_{lang}"), Value("")) for lang in languages), output_field=text))
+    return Lower(
+        Coalesce(*(NullIf(F(f"{field}_{lang}"), Value("")) for lang in languages), output_field=text)
+    )
 
 
 def _filled_in_some_language(field: str, name: str, message):
@@ -378,7 +380,11 @@ class ProgrammeQuerySet(models.QuerySet):
                 "slug",
             ],
             # "From N" programmes (no maximum) rank by their minimum.
-            "amount_desc": [Coalesce("amount_max_kzt", "amount_min_kzt").desc(nulls_last=True), title, "slug"],
+            "amount_desc": [
+                Coalesce("amount_max_kzt", "amount_min_kzt").desc(nulls_last=True),
+                title,
+                "slug",
+            ],
             "amount_asc": [F("amount_min_kzt").asc(nulls_last=True), title, "slug"],
             "newest": ["-created_at", "slug"],
             "title": [title, "slug"],
@@ -580,6 +586,27 @@ class Programme(models.Model):
         changed = (title, text) != (self.search_title, self.search_text)
         self.search_title, self.search_text = title, text
         return changed
+
+    def broken_rules(self) -> list[str]:
+        """The constraints a person can break by typing, checked without the database, with the
+        constraints' own messages (used where thousands of rows are validated at once)."""
+        broken = []
+        if not any(getattr(self, f"title_{lang}", None) for lang in ("kk", "ru", "en")):
+            broken.append(self._constraint_message("programme_has_a_title"))
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            broken.append(self._constraint_message("programme_amount_min_lte_max"))
+        if self.opens_on and self.closes_on and self.opens_on > self.closes_on:
+            broken.append(self._constraint_message("programme_opens_before_closes"))
+        for amount in (self.amount_min, self.amount_max, self.total_budget):
+            if amount is not None and amount < 0:
+                broken.append(self._constraint_message("programme_amount_min_not_negative"))
+                break
+        return broken
+
+    @classmethod
+    def _constraint_message(cls, name: str) -> str:
+        constraint = next(c for c in cls._meta.constraints if c.name == name)
+        return str(constraint.violation_error_message)
 
     @property
     def is_converted(self) -> bool:

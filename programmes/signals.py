@@ -16,8 +16,8 @@ def exchange_rate_changed(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Organisation)
-def organisation_saved(sender, instance, raw=False, **kwargs):
-    if raw:
+def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:  # a new organisation has no programmes yet
         return
     # Programmes are found by their organisation's name, in every language.
     services.refresh_search_text(instance.programmes.all())

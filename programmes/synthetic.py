@@ -82,16 +82,32 @@ class SyntheticProgrammes:
         if not (self.types and self.sectors and self.locations):
             raise RuntimeError("Load the taxonomy first: python manage.py load_demo_content")
 
-    def rows(self, count: int) -> Iterator[dict]:
+    def rows(self, count: int, *, machine_formats: bool = False) -> Iterator[dict]:
+        """``machine_formats``: plain digits and ISO dates, which any importer reads, instead of
+        "5 000 000" and "31.03.2026" as people type them."""
         pick = self.random
+
+        def amount(value):
+            if not value:
+                return ""
+            return str(value) if machine_formats else f"{value:,}".replace(",", " ")
+
+        def day(value):
+            return value.isoformat() if machine_formats else value.strftime("%d.%m.%Y")
+
         for n in range(count):
             topic, kind, audience = pick.choice(_TOPICS), pick.choice(_KINDS), pick.choice(_AUDIENCES)
             place = pick.choice(self.locations)
             city = {"city": place[1], "city_ru": place[2], "city_kk": place[3]}
             organisation = pick.choice(_ORGANISATIONS)
-            text = [" ".join(s[i].format(audience=audience[i], topic=topic[i]) for s in pick.sample(_SENTENCES, 3)) for i in range(3)]
-            low = pick.choice([None, None, 500_000, 1_000_000, 5_000_000])
+            text = [
+                " ".join(
+                    s[i].format(audience=audience[i], topic=topic[i]) for s in pick.sample(_SENTENCES, 3)
+                )
+                for i in range(3)
+            ]
             high = pick.choice([2_000_000, 10_000_000, 50_000_000, 500_000_000])
+            low = pick.choice([None, None, high // 10, high // 4])
             closes = datetime.date(2026, 1, 1) + datetime.timedelta(days=pick.randrange(0, 730))
             yield {
                 "slug": f"{SYNTHETIC_PREFIX}{n:06d}",
@@ -111,12 +127,12 @@ class SyntheticProgrammes:
                 "is_nationwide": pick.choice(["no", "no", "no", "yes"]),
                 "applicants": "; ".join(pick.sample(self.applicants, pick.randint(1, 3))),
                 "business_sizes": "; ".join(pick.sample(self.sizes, pick.randint(0, 2))),
-                "amount_min": f"{low:,}".replace(",", " ") if low else "",
-                "amount_max": f"{high:,}".replace(",", " "),
+                "amount_min": amount(low),
+                "amount_max": amount(high),
                 "currency": "KZT",
                 "deadline_type": pick.choice(["fixed", "rolling", "recurring"]),
-                "opens_on": (closes - datetime.timedelta(days=60)).strftime("%d.%m.%Y"),
-                "closes_on": closes.strftime("%d.%m.%Y"),
+                "opens_on": day(closes - datetime.timedelta(days=60)),
+                "closes_on": day(closes),
                 "apply_url": f"https://example.org/apply/{n}",
                 "state": "published",
             }

@@ -99,5 +99,10 @@ def organisation_detail(request, slug):
     return render(
         request,
         "programmes/organisation_detail.html",
-        {"organisation": organisation, "programmes": page.object_list, "page_obj": page, "warnings": warnings},
+        {
+            "organisation": organisation,
+            "programmes": page.object_list,
+            "page_obj": page,
+            "warnings": warnings,
+        },
     )

@@ -442,6 +442,7 @@ def test_update_reports_changed_columns(vocabulary):
     assert (result.totals["update"], result.totals["skip"]) == (1, 1)
     programme = Programme.objects.get(slug="film-grant")
     assert list(result.spreadsheet_changes.values()) == [["sectors", "amount_max"]]
+    assert result.change_summary == [(2, "Film grant", ["sectors", "amount_max"])]
     assert programme.amount_max == Decimal("5000000.00")  # dry run
 
 
@@ -685,13 +686,79 @@ def test_public_csv_export_follows_the_search_and_the_page_language(client, voca
 
 
 def test_public_xlsx_export_neutralises_formulas_and_hides_drafts(client, vocabulary):
-    ProgrammeFactory(slug="evil", title_en="=HYPERLINK(\"http://evil\",\"x\")")
+    ProgrammeFactory(slug="evil", title_en='=HYPERLINK("http://evil","x")')
     ProgrammeFactory(slug="draft", title_en="Draft", state="draft")
     response = client.get("/en/programmes/export.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[1]][:2] == ["Title", "Organisation"]
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["'=HYPERLINK(\"http://evil\",\"x\")"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        '\'=HYPERLINK("http://evil","x")'
+    ]
 
 
 def test_public_export_of_unknown_type_is_a_404(client, db):
     assert client.get("/en/programmes/export.exe").status_code == 404
+
+
+def test_staff_fill_the_template_fix_a_typo_import_publish_and_find_them(
+    client, vocabulary, english_admin, today
+):
+    """The issue's acceptance path: template → ten rows with Russian names and dd.mm.yyyy dates →
+    a clear error for a misspelt sector → fixed → imported → published → found by the public."""
+    template = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["programmes"]
+    sheet.delete_rows(2)  # the example row
+    columns = {name: index + 1 for index, name in enumerate(resources.COLUMNS)}
+    for n in range(10):
+        values = {
+            "slug": f"almaty-film-{n}",
+            "title_ru": f"Грант на кино №{n}",
+            "organisation": "Алматы Креатив",
+            "types": "Грант",
+            "sectors": "Кено" if n == 6 else "Кино; Музыка",
+            "locations": "Алматы",
+            "applicants": "Компания",
+            "business_sizes": "Малый бизнес",
+            "amount_max": "5 000 000",
+            "deadline_type": "fixed",
+            "closes_on": "31.03.2026",
+        }
+        for name, value in values.items():
+            sheet.cell(row=n + 2, column=columns[name], value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    preview = _upload(english_admin, buffer.getvalue(), "programmes.xlsx", 0).content.decode()
+    assert "1 row has errors" in preview
+    assert "Row 8, column “sectors”: “Кено” is not a known sector. Did you mean “film”?" in preview
+    assert not Programme.objects.exists()
+
+    sheet.cell(row=8, column=columns["sectors"], value="Кино")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = _upload(english_admin, buffer.getvalue(), "programmes.xlsx", 0)
+    assert "New programmes: 10" in preview.content.decode()
+    english_admin.post(
+        reverse("admin:programmes_programme_process_import"),
+        {**preview.context["confirm_form"].initial, "confirm": "Confirm import"},
+    )
+    assert Programme.objects.count() == 10
+    assert titles_of(client.get("/ru/programmes/?sector=film&city=almaty")) == []  # drafts
+
+    english_admin.post(
+        reverse("admin:programmes_programme_changelist"),
+        {"action": "publish", "_selected_action": list(Programme.objects.values_list("pk", flat=True))},
+    )
+    found = titles_of(client.get("/ru/programmes/?sector=film&city=almaty&sort=title"))
+    assert found == sorted(f"Грант на кино №{n}" for n in range(10))
+    fixed = Programme.objects.get(slug="almaty-film-6")
+    assert (fixed.closes_on, [s.slug for s in fixed.sectors.all()]) == (datetime.date(2026, 3, 31), ["film"])
+    other = Programme.objects.get(slug="almaty-film-5")
+    assert sorted(s.slug for s in other.sectors.all()) == ["film", "music"]
+
+
+def titles_of(response):
+    from tests.conftest import titles
+
+    return titles(response)
