@@ -100,7 +100,12 @@ TEXT_COLUMNS = [c for c in COLUMNS if c.rsplit("_", 1)[0] in ProgrammeTranslatio
 PLAIN_TEXT_COLUMNS = ["apply_url", "source_url", "contact"]
 # Columns whose values only Django's field validation checks (format, length); the others are
 # parsed and checked by the widgets below.
-FIELD_VALIDATED = {"slug", *PLAIN_TEXT_COLUMNS, *TEXT_COLUMNS}
+# (Long text columns have no such checks; only the length-limited ones are validated.)
+FIELD_VALIDATED = {
+    "slug",
+    *PLAIN_TEXT_COLUMNS,
+    *(c for c in TEXT_COLUMNS if c.rsplit("_", 1)[0] in ("title", "amount_note", "deadline_note")),
+}
 
 
 class ImportFileError(ValueError):
@@ -445,7 +450,12 @@ class _ChangeTrackingDiff(resources.Diff):
         self.right = []
         self.new = new
         self.changed: list[str] = []
+        self.preview = resource.preview
         resource.last_diff = self
+
+    def as_html(self):
+        # The per-cell HTML is for the admin's preview; the command line keeps no copy per row.
+        return super().as_html() if self.preview else []
 
     def compare_with(self, resource, instance):
         self.right = self._values(resource, instance)
@@ -523,6 +533,8 @@ class ProgrammeResource(resources.ModelResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.progress = kwargs.get("progress")
+        # False on the command line: no per-cell HTML differences are kept for a preview.
+        self.preview = kwargs.get("preview", True)
         self.unknown_columns: list[str] = []
         self.messages: list[str] = []
         self.changes: dict[str, list[str]] = {}

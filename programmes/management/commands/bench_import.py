@@ -81,7 +81,8 @@ class Command(BaseCommand):
                 content = self._file(rows, file_format)
                 self.stdout.write(f"file: {len(content) / 1e6:.1f} MB")
                 self._create_organisations(content, file_format)
-                for label, make in (("ours", programme_resources.ProgrammeResource),) + (
+                ours = lambda: programme_resources.ProgrammeResource(preview=False)  # noqa: E731  (as the command line)
+                for label, make in (("ours", ours),) + (
                     () if no_baseline else (("plain ModelResource", PlainResource),)
                 ):
                     for dry_run in (True, False):

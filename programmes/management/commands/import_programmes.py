@@ -39,7 +39,7 @@ class Command(BaseCommand):
         except resources.ImportFileError as error:
             raise CommandError(str(error)) from error
 
-        resource = resources.ProgrammeResource(progress=self._progress_bar(len(dataset)))
+        resource = resources.ProgrammeResource(progress=self._progress_bar(len(dataset)), preview=False)
         result = resource.import_data(dataset, dry_run=dry_run, file_name=file.name, user=importer)
         self._end_progress_bar()
 
