@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text search, trigram lookups (PostgreSQL); inert on SQLite.
+    "django.contrib.postgres",
     "django_filters",
     "import_export",
     "programmes",

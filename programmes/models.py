@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
@@ -357,7 +358,7 @@ class ProgrammeQuerySet(models.QuerySet):
         return related.exclude(pk=programme.pk)
 
     def matching(self, query: str):
-        return search.filter_by_words(self, query)
+        return search.search_programmes(self, query)
 
     def with_card_data(self):
         """Everything a result card shows, in a fixed number of queries."""
@@ -494,6 +495,11 @@ class Programme(models.Model):
     # and Kazakh letters on every database (SQLite's LIKE folds only ASCII).
     search_title = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
+    # Titles and organisation names in Latin letters ("Толқын" → "tolqyn"), so that "Damu" finds
+    # "Даму" and a typo like "Tolkyn" is near "Tolqyn" (trigram index on PostgreSQL).
+    search_latin = models.TextField(editable=False, default="")
+    # PostgreSQL's weighted full-text document (see search.py); unused (NULL) on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -562,8 +568,10 @@ class Programme(models.Model):
                 "amount_max_kzt",
                 "search_title",
                 "search_text",
+                "search_latin",
             }
         super().save(*args, **kwargs)
+        search.update_vectors([self.pk])
 
     def get_absolute_url(self):
         return reverse("programmes:detail", kwargs={"slug": self.slug})
@@ -582,9 +590,9 @@ class Programme(models.Model):
 
     def refresh_search_text(self) -> bool:
         """Recompute the case-folded search columns; True when they changed."""
-        title, text = search.document_for(self)
-        changed = (title, text) != (self.search_title, self.search_text)
-        self.search_title, self.search_text = title, text
+        title, text, latin = search.document_for(self)
+        changed = (title, text, latin) != (self.search_title, self.search_text, self.search_latin)
+        self.search_title, self.search_text, self.search_latin = title, text, latin
         return changed
 
     def broken_rules(self) -> list[str]:

@@ -37,6 +37,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
+from . import search
 from .choices import Currency, DeadlineType, OrganisationKind, PublicationState
 from .models import (
     ApplicantKind,
@@ -759,6 +760,7 @@ class ProgrammeResource(resources.ModelResource):
                 )
         for through, rows in links.items():
             through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        search.update_vectors([instance.pk for instance in self.new_instances])
         for instance, row_result in self.new_results:
             row_result.add_instance_info(instance)  # now it has its id, for the history
         self.new_instances, self.new_results = [], []
@@ -779,6 +781,7 @@ class ProgrammeResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         self._flush_new()
+        search.flush_deferred()  # inside the import's transaction
         result.unknown_columns = self.unknown_columns
         result.new_organisations = list(self.fields["organisation"].widget.created)
         result.messages = self.messages

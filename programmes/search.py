@@ -1,36 +1,92 @@
-"""Word search over programmes, the same on every database.
+"""Search over programmes: what people type, in Kazakh, Russian or English, found and ranked.
 
-Each programme keeps case-folded copies of its texts in all three languages
-(``search_title``, ``search_text``), so that "КИНО", "кино" and "Кино" match alike on SQLite,
-whose LIKE folds only ASCII letters. Every word of the query must occur somewhere (AND);
-a programme ranks higher the more query words its titles contain.
+Two engines behind one function, ``search_programmes``:
+
+- PostgreSQL (production): a stored, GIN-indexed ``tsvector`` per programme (``VECTOR_SQL``),
+  titles weighted A, summaries and organisation names B, the rest C; Russian and English
+  stemmed by PostgreSQL, Kazakh by prefix matching after a light suffix strip (PostgreSQL has no
+  Kazakh stemmer); Latin spellings of Cyrillic words ("Даму" → "damu") matched too. When every
+  word together finds nothing, any word will do (ranked by how much matches); when that finds
+  nothing either, trigram similarity on titles and organisation names in Latin letters catches
+  typos ("Tolkyn", "акселератр").
+- SQLite (the embedded default): case-folded text columns matched with LIKE, the same light
+  stemming and Latin spellings, ranked by how many words a title contains.
+
+User input is parsed here, never handed to PostgreSQL's parser as is: quotes make a phrase,
+``-word`` excludes, ``or`` (``или``, ``немесе``) offers alternatives.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import html
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
+
+from .transliteration import to_latin
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from .models import Programme
 
-# Long queries are cut rather than refused: the first words carry the meaning, and a bounded
-# number of LIKE conditions keeps a hostile 5,000-character query cheap.
+# Long queries are refused by the form (filters.py) and bounded here: a handful of words carries
+# the meaning, and a bounded query stays cheap whatever is typed.
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 MAX_QUERY_LENGTH = 200
+# How alike a misspelt word and a title word must be (pg_trgm word similarity, 0 to 1).
+TYPO_SIMILARITY = 0.45
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_TOKEN = re.compile(r'"([^"]*)"|(-?)([\w][\w\'’-]*)')
+_WORD = re.compile(r"\w+")
+_OR_WORDS = {"or", "или", "немесе"}
 
 TITLE_FIELDS = ("title",)
 TEXT_FIELDS = ("title", "summary", "description")
 ORGANISATION_FIELDS = ("name",)
+
+# Suffixes stripped before prefix matching, longest first: Kazakh plural, case and possessive
+# endings, and Russian case endings. A stem keeps at least four letters.
+_SUFFIXES = sorted(
+    {
+        # Kazakh
+        "лар", "лер", "дар", "дер", "тар", "тер", "ға", "ге", "қа", "ке", "на", "не", "ның", "нің",
+        "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "да", "де", "та", "те",
+        "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен", "ымыз", "іміз",
+        "ың", "ің", "ы", "і", "сы", "сі", "ларға", "лерге", "дарға", "дерге", "тарға", "терге",
+        "лары", "лері", "дары", "дері", "тары", "тері", "ларда", "лерде", "лардың", "лердің",
+        # Russian
+        "ами", "ями", "ов", "ев", "ей", "ам", "ям", "ах", "ях", "ом", "ем", "ой", "ый", "ий", "ая",
+        "яя", "ое", "ее", "ые", "ие", "ых", "их", "ую", "юю", "а", "я", "о", "е", "у", "ю", "и",
+    },
+    key=len,
+    reverse=True,
+)  # fmt: skip
+_CYRILLIC = re.compile("[а-яёәғқңөұүһі]")
+
+# Purpose words: what people ask for, mapped to how programmes describe it.
+SYNONYMS = {
+    "деньги": ["грант", "финансирование", "инвестиции", "заём"],
+    "money": ["grant", "funding", "investment", "loan"],
+    "ақша": ["грант", "қаржыландыру", "инвестиция", "несие"],
+    "фильм": ["кино"],
+    "film": ["cinema"],
+    "кредит": ["заём", "кредиты"],
+    "студия": ["компания", "бизнес"],
+    "studio": ["company", "business"],
+    "учёба": ["обучение", "образование"],
+    "study": ["education", "training"],
+}
 
 
 def normalise(text: str) -> str:
@@ -38,61 +94,306 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
 
 
+def stem(word: str) -> str:
+    """Strip Kazakh and Russian endings, for prefix matching ("музыканттарға" → "музыкант")."""
+    if not _CYRILLIC.search(word):
+        return word
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                changed = True
+                break
+    return word
+
+
 def words(query: str) -> list[str]:
     """The distinct, normalised words of a user's query, in order, bounded in number and size."""
     seen: list[str] = []
     for match in _WORD.finditer(normalise(query[:MAX_QUERY_LENGTH])):
         word = match.group()[:MAX_WORD_LENGTH]
-        if word not in seen:
+        if word not in seen and word not in _OR_WORDS:
             seen.append(word)
         if len(seen) == MAX_WORDS:
             break
     return seen
 
 
+@dataclass
+class ParsedQuery:
+    """AND of ``groups`` (each an OR of terms; a term is a word or a quoted phrase), minus
+    ``excluded``."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.groups)
+
+    @property
+    def terms(self) -> list[str]:
+        return [term for group in self.groups for term in group]
+
+
+def parse(query: str) -> ParsedQuery:
+    """Quotes make a phrase, a leading minus excludes, "or" joins alternatives; never raises."""
+    parsed = ParsedQuery()
+    join_next = False
+    count = 0
+    for phrase, minus, word in _TOKEN.findall(normalise(query[:MAX_QUERY_LENGTH])):
+        if phrase:
+            term = " ".join(_WORD.findall(phrase))[: MAX_WORD_LENGTH * 3]
+        else:
+            term = word.strip("'’-")[:MAX_WORD_LENGTH]
+        if not term:
+            continue
+        if not phrase and term in _OR_WORDS:
+            join_next = bool(parsed.groups)
+            continue
+        if count == MAX_WORDS:
+            break
+        count += 1
+        if minus:
+            parsed.excluded.append(term)
+        elif join_next:
+            parsed.groups[-1].append(term)
+        else:
+            parsed.groups.append([term])
+        join_next = False
+    return parsed
+
+
+# --- The documents ---------------------------------------------------------------------------------
+
+
 def _all_languages(obj, fields) -> list[str]:
     values = []
-    for field in fields:
-        for name in get_translation_fields(field):
-            value = getattr(obj, name, None)
+    for name in fields:
+        for column in get_translation_fields(name):
+            value = getattr(obj, column, None)
             if value and value not in values:
                 values.append(value)
     return values
 
 
-def document_for(programme: Programme) -> tuple[str, str]:
-    """The (titles, full text) a programme is found by, normalised, in every language."""
+def document_for(programme: Programme) -> tuple[str, str, str]:
+    """The (titles, full text, Latin titles and organisation) a programme is found by."""
     titles = _all_languages(programme, TITLE_FIELDS)
     texts = _all_languages(programme, TEXT_FIELDS)
-    if programme.organisation_id:
-        texts += _all_languages(programme.organisation, ORGANISATION_FIELDS)
-    return normalise("\n".join(titles)), normalise("\n".join(texts))
+    organisation = (
+        _all_languages(programme.organisation, ORGANISATION_FIELDS) if programme.organisation_id else []
+    )
+    text = normalise("\n".join(texts + organisation))
+    return normalise("\n".join(titles)), text, to_latin(normalise("\n".join(titles + organisation)))
 
 
-def filter_by_words(queryset: QuerySet[Programme], query: str) -> QuerySet[Programme]:
-    """Programmes containing every word of ``query``, annotated with ``relevance``.
+def _names(language: str) -> str:
+    """SQL: the names of a programme's types, sectors and locations in one language."""
+    # Built from the constants below only; no user input reaches this SQL.
+    parts = [
+        f"SELECT t.name_{language} AS name FROM programmes_programme_{link} x "  # noqa: S608
+        f"JOIN programmes_{table} t ON t.id = x.{column} WHERE x.programme_id = p.id"
+        for link, table, column in (
+            ("types", "programmetype", "programmetype_id"),
+            ("sectors", "sector", "sector_id"),
+            ("locations", "location", "location_id"),
+        )
+    ]
+    return f"coalesce((SELECT string_agg(name, ' ') FROM ({' UNION ALL '.join(parts)}) AS names), '')"  # noqa: S608
 
-    ``relevance`` counts the query words found in a title, so title matches rank above
-    matches in the description alone. A query without words leaves the queryset as it is.
+
+_STEMMED = {"ru": "russian", "en": "english", "kk": "simple"}
+# One statement rebuilds the documents (optionally "AND p.id = ANY(%s)"); constants only.
+VECTOR_SQL = (
+    "UPDATE programmes_programme AS p SET search_vector = "  # noqa: S608
+    + " || ".join(
+        [
+            *(
+                f"setweight(to_tsvector('{config}', coalesce(p.title_{lang}, '')), 'A')"
+                for lang, config in _STEMMED.items()
+            ),
+            "setweight(to_tsvector('simple', p.search_latin), 'A')",
+            *(
+                f"setweight(to_tsvector('{config}', concat_ws(' ', p.summary_{lang}, o.name_{lang})), 'B')"
+                for lang, config in _STEMMED.items()
+            ),
+            *(
+                f"setweight(to_tsvector('{config}', concat_ws(' ', p.description_{lang}, "
+                f"p.eligibility_{lang}, p.how_to_apply_{lang}, {_names(lang)})), 'C')"
+                for lang, config in _STEMMED.items()
+            ),
+        ]
+    )
+    + " FROM programmes_organisation AS o WHERE o.id = p.organisation_id"
+)
+
+_deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar(
+    "deferred_vector_updates", default=None
+)
+
+
+def update_vectors(ids: Iterable[int] | None) -> None:
+    """Rebuild the full-text documents of these programmes (all when ``ids`` is None).
+
+    Inside ``deferred_vector_updates()`` the ids are collected and rebuilt once at the end, so an
+    import of thousands of rows runs one statement, not several per row.
     """
-    terms = words(query)
-    if not terms:
+    if connection.vendor != "postgresql":
+        return
+    pending = _deferred.get()
+    if pending is not None and ids is not None:
+        pending.update(i for i in ids if i is not None)
+        return
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(VECTOR_SQL)
+        else:
+            ids = [i for i in ids if i is not None]
+            if ids:
+                cursor.execute(VECTOR_SQL + " AND p.id = ANY(%s)", [ids])
+
+
+@contextlib.contextmanager
+def deferred_vector_updates() -> Iterator[None]:
+    token = _deferred.set(set())
+    try:
+        yield
+        flush_deferred()
+    finally:
+        _deferred.reset(token)
+
+
+def flush_deferred() -> None:
+    """Rebuild the documents collected so far in ``deferred_vector_updates()``."""
+    pending = _deferred.get()
+    if pending:
+        ids = sorted(pending)
+        pending.clear()
+        token = _deferred.set(None)
+        try:
+            update_vectors(ids)
+        finally:
+            _deferred.reset(token)
+
+
+# --- Searching ----------------------------------------------------------------------------------
+
+
+def expand(term: str) -> list[str]:
+    """A word and what it may also be written as: stem, Latin spelling, purpose synonyms."""
+    forms = [term]
+    for form in (stem(term), to_latin(term), *SYNONYMS.get(term, [])):
+        if form and form not in forms:
+            forms.append(form)
+    return forms
+
+
+def search_programmes(queryset: QuerySet[Programme], query: str) -> QuerySet[Programme]:
+    """Programmes matching ``query``, annotated with ``relevance`` (higher is better).
+
+    A query without words leaves the queryset as it is.
+    """
+    parsed = parse(query)
+    if not parsed:
         return queryset
+    if connection.vendor == "postgresql":
+        return _postgres(queryset, parsed)
+    return _sqlite(queryset, parsed)
+
+
+def _tsquery(term: str):
+    from django.contrib.postgres.search import SearchQuery
+
+    if " " in term:  # a phrase
+        return (
+            SearchQuery(term, search_type="phrase", config="russian")
+            | SearchQuery(term, search_type="phrase", config="english")
+            | SearchQuery(term, search_type="phrase", config="simple")
+        )
+    query = SearchQuery(term, config="russian") | SearchQuery(term, config="english")
+    for form in expand(term):
+        lexeme = re.sub(r"[^\w]", "", form)
+        if lexeme:
+            # Only letters and digits reach to_tsquery, so no input can break its syntax; very
+            # short words match whole, not as prefixes of everything.
+            prefix = ":*" if len(lexeme) >= 3 else ""
+            query |= SearchQuery(f"{lexeme}{prefix}", search_type="raw", config="simple")
+        if form != term:
+            query |= SearchQuery(form, config="russian") | SearchQuery(form, config="english")
+    return query
+
+
+def _combine(parsed: ParsedQuery, *, every_group: bool):
+    query = None
+    for group in parsed.groups:
+        alternatives = None
+        for term in group:
+            alternatives = _tsquery(term) if alternatives is None else alternatives | _tsquery(term)
+        if query is None:
+            query = alternatives
+        else:
+            query = (query & alternatives) if every_group else (query | alternatives)
+    for term in parsed.excluded:
+        query &= ~_tsquery(term)
+    return query
+
+
+def _postgres(queryset, parsed: ParsedQuery):
+    from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+
+    for every_group in (True, False):
+        if not every_group and len(parsed.groups) < 2:
+            break
+        tsquery = _combine(parsed, every_group=every_group)
+        matches = queryset.filter(search_vector=tsquery)
+        if every_group is False or matches.exists():
+            # Relevance in ts_rank's units (weights A=1, B=0.4, C=0.2 by default), so a title
+            # match outranks a description match.
+            return matches.annotate(relevance=SearchRank(F("search_vector"), tsquery))
+    # Nothing matches word for word: look for titles and organisation names spelt alike.
+    latin = to_latin(" ".join(parsed.terms))
+    similarity = TrigramWordSimilarity(latin, "search_latin")
+    return queryset.annotate(relevance=similarity).filter(relevance__gte=TYPO_SIMILARITY)
+
+
+def _contains_any(term: str) -> Q:
     condition = Q()
-    for term in terms:
-        condition &= Q(search_text__contains=term)
+    for form in expand(term):
+        condition |= Q(search_text__contains=form) | Q(search_latin__contains=to_latin(form))
+    return condition
+
+
+def _sqlite(queryset, parsed: ParsedQuery):
+    groups = [Q() for _ in parsed.groups]
+    for i, group in enumerate(parsed.groups):
+        for term in group:
+            groups[i] |= _contains_any(term)
+    excluded = Q()
+    for term in parsed.excluded:
+        excluded |= Q(search_text__contains=term)
+    every = Q()
+    for condition in groups:
+        every &= condition
     relevance = sum(
         (
             Case(
-                When(search_title__contains=term, then=Value(1)),
+                When(search_title__contains=stem(term), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
-            for term in terms
+            for term in parsed.terms
         ),
         start=Value(0),
     )
-    return queryset.filter(condition).annotate(relevance=relevance)
+    matches = queryset.filter(every).exclude(excluded)
+    if len(groups) > 1 and not matches.exists():
+        any_group = Q()
+        for condition in groups:
+            any_group |= condition
+        matches = queryset.filter(any_group).exclude(excluded)
+    return matches.annotate(relevance=relevance)
 
 
 def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:
@@ -101,5 +402,34 @@ def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:
     if "relevance" not in queryset.query.annotations:
         return queryset.ordered_by("deadline")
     return queryset.with_status().order_by(
-        "-relevance", "status", F("closes_on").asc(nulls_last=True), "title", "slug"
+        F("relevance").desc(nulls_last=True), "status", F("closes_on").asc(nulls_last=True), "title", "slug"
     )
+
+
+# --- Highlighting ---------------------------------------------------------------------------------
+
+
+def highlight(text: str, query: str) -> SafeString:
+    """``text`` escaped, with the words that match ``query`` wrapped in <mark>.
+
+    Done in Python on the few results shown, so that it works on both databases and no
+    database output ever reaches the page unescaped.
+    """
+    escaped = html.escape(text or "")
+    prefixes = sorted(
+        {
+            stem(form)
+            for term in parse(query).terms
+            for part in term.split()
+            for form in expand(part)
+            if len(form) > 1
+        },
+        key=len,
+        reverse=True,
+    )
+    if not prefixes:
+        return mark_safe(escaped)  # noqa: S308  (escaped above)
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(html.escape(p)) for p in prefixes) + r")\w*", re.IGNORECASE
+    )
+    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308

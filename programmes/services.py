@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
-from . import money
+from . import money, search
 from .choices import PublicationState
 from .models import (
     ApplicantKind,
@@ -72,7 +72,8 @@ def refresh_search_text(programmes: QuerySet[Programme]) -> int:
         for p in programmes.select_related("organisation").iterator(chunk_size=_BATCH)
         if p.refresh_search_text()
     ]
-    Programme.objects.bulk_update(changed, ["search_title", "search_text"], batch_size=_BATCH)
+    Programme.objects.bulk_update(changed, ["search_title", "search_text", "search_latin"], batch_size=_BATCH)
+    search.update_vectors(list(programmes.values_list("pk", flat=True)))
     return len(changed)
 
 

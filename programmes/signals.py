@@ -1,10 +1,10 @@
 """Keep derived programme columns true when the rows they derive from change elsewhere."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from . import services
-from .models import ExchangeRate, Organisation
+from . import search, services
+from .models import ExchangeRate, Location, Organisation, Programme, ProgrammeType, Sector
 
 
 @receiver([post_save, post_delete], sender=ExchangeRate)
@@ -21,3 +21,25 @@ def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
         return
     # Programmes are found by their organisation's name, in every language.
     services.refresh_search_text(instance.programmes.all())
+
+
+@receiver(post_save, sender=ProgrammeType)
+@receiver(post_save, sender=Sector)
+@receiver(post_save, sender=Location)
+def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:
+        return
+    # The full-text document holds the names of a programme's types, sectors and places.
+    search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
+
+
+@receiver(m2m_changed, sender=Programme.types.through)
+@receiver(m2m_changed, sender=Programme.sectors.through)
+@receiver(m2m_changed, sender=Programme.locations.through)
+def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:  # a term's programmes changed: rebuild those programmes
+        search.update_vectors(list(pk_set or []))
+    else:
+        search.update_vectors([instance.pk])

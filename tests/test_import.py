@@ -765,7 +765,9 @@ def titles_of(response):
 
 
 def test_too_long_title_is_a_row_error(vocabulary):
-    result = run_import(rows(("x", "T" * 300, "almaty-creative"), headers=["slug", "title_en", "organisation"]))
+    result = run_import(
+        rows(("x", "T" * 300, "almaty-creative"), headers=["slug", "title_en", "organisation"])
+    )
     assert result.messages[0].startswith(
         "Row 2, column “title_en”: Ensure this value has at most 250 characters (it has 300)."
     )
