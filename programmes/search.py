@@ -45,7 +45,7 @@ MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 MAX_QUERY_LENGTH = 200
 # How alike a misspelt word and a title word must be (pg_trgm word similarity, 0 to 1).
-TYPO_SIMILARITY = 0.45
+TYPO_SIMILARITY = 0.4
 
 _TOKEN = re.compile(r'"([^"]*)"|(-?)([\w][\w\'’-]*)')
 _WORD = re.compile(r"\w+")
@@ -151,6 +151,8 @@ def parse(query: str) -> ParsedQuery:
             continue
         if not phrase and term in _OR_WORDS:
             join_next = bool(parsed.groups)
+            continue
+        if term in parsed.terms or term in parsed.excluded:
             continue
         if count == MAX_WORDS:
             break
@@ -303,26 +305,42 @@ def search_programmes(queryset: QuerySet[Programme], query: str) -> QuerySet[Pro
     return _sqlite(queryset, parsed)
 
 
-def _tsquery(term: str):
+def _alternatives(term: str) -> list:
+    """The tsqueries any of which matches ``term``: each language's stemming, Kazakh prefixes,
+    the Latin spelling and purpose synonyms."""
     from django.contrib.postgres.search import SearchQuery
 
     if " " in term:  # a phrase
-        return (
-            SearchQuery(term, search_type="phrase", config="russian")
-            | SearchQuery(term, search_type="phrase", config="english")
-            | SearchQuery(term, search_type="phrase", config="simple")
-        )
-    query = SearchQuery(term, config="russian") | SearchQuery(term, config="english")
+        return [SearchQuery(term, search_type="phrase", config=c) for c in ("russian", "english", "simple")]
+    queries = [SearchQuery(term, config="russian"), SearchQuery(term, config="english")]
     for form in expand(term):
         lexeme = re.sub(r"[^\w]", "", form)
         if lexeme:
             # Only letters and digits reach to_tsquery, so no input can break its syntax; very
             # short words match whole, not as prefixes of everything.
             prefix = ":*" if len(lexeme) >= 3 else ""
-            query |= SearchQuery(f"{lexeme}{prefix}", search_type="raw", config="simple")
+            queries.append(SearchQuery(f"{lexeme}{prefix}", search_type="raw", config="simple"))
         if form != term:
-            query |= SearchQuery(form, config="russian") | SearchQuery(form, config="english")
-    return query
+            queries += [SearchQuery(form, config="russian"), SearchQuery(form, config="english")]
+    return queries
+
+
+def _tsquery(term: str):
+    queries = _alternatives(term)
+    combined = queries[0]
+    for query in queries[1:]:
+        combined |= query
+    return combined
+
+
+def _without(term: str):
+    """A tsquery true when no alternative of ``term`` matches (NOT a OR b = NOT a AND NOT b:
+    PostgreSQL can negate single queries only, in Django's terms)."""
+    queries = [~query for query in _alternatives(term)]
+    combined = queries[0]
+    for query in queries[1:]:
+        combined &= query
+    return combined
 
 
 def _combine(parsed: ParsedQuery, *, every_group: bool):
@@ -336,26 +354,38 @@ def _combine(parsed: ParsedQuery, *, every_group: bool):
         else:
             query = (query & alternatives) if every_group else (query | alternatives)
     for term in parsed.excluded:
-        query &= ~_tsquery(term)
+        query &= _without(term)
     return query
 
 
 def _postgres(queryset, parsed: ParsedQuery):
     from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 
+    latin = to_latin(" ".join(parsed.terms))
+    # A name typed in the other alphabet ("Астана Хаб" for Astana Hub) matches no word but is
+    # spelt alike in Latin letters: such programmes join the word matches (pg_trgm's indexed
+    # word-similarity operator, threshold 0.6), ranked well below them.
+    spelt_alike = Q(search_latin__trigram_word_similar=latin) if len(latin) >= 4 else Q(pk__in=[])
     for every_group in (True, False):
         if not every_group and len(parsed.groups) < 2:
             break
         tsquery = _combine(parsed, every_group=every_group)
-        matches = queryset.filter(search_vector=tsquery)
+        matches = queryset.filter(Q(search_vector=tsquery) | spelt_alike)
         if every_group is False or matches.exists():
-            # Relevance in ts_rank's units (weights A=1, B=0.4, C=0.2 by default), so a title
-            # match outranks a description match.
-            return matches.annotate(relevance=SearchRank(F("search_vector"), tsquery))
+            # ts_rank's weights (A=1, B=0.4, C=0.2) put a title match above a description match.
+            relevance = (
+                SearchRank(F("search_vector"), tsquery) + TrigramWordSimilarity(latin, "search_latin") * 0.01
+            )
+            return _excluding(matches, parsed).annotate(relevance=relevance)
     # Nothing matches word for word: look for titles and organisation names spelt alike.
-    latin = to_latin(" ".join(parsed.terms))
     similarity = TrigramWordSimilarity(latin, "search_latin")
-    return queryset.annotate(relevance=similarity).filter(relevance__gte=TYPO_SIMILARITY)
+    return _excluding(queryset, parsed).annotate(relevance=similarity).filter(relevance__gte=TYPO_SIMILARITY)
+
+
+def _excluding(queryset, parsed: ParsedQuery):
+    for term in parsed.excluded:
+        queryset = queryset.exclude(search_vector=_tsquery(term))
+    return queryset
 
 
 def _contains_any(term: str) -> Q:

@@ -49,6 +49,7 @@ def programme_list(request):
             "filter": filterset,
             "facets": filterset.facets(),
             "status_options": filterset.status_options(),
+            "query": filterset.form.cleaned_data.get("q", ""),
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,

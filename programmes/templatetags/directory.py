@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, gettext, pgettext
 
+from .. import search
 from ..choices import DeadlineType, Status
 
 register = template.Library()
@@ -63,6 +64,12 @@ def kzt_equivalent(programme) -> str:
     if low is not None and high is not None:
         return f"≈ {_range(low, high, 'KZT')}"
     return f"≈ {money(high if high is not None else low)}"
+
+
+@register.filter
+def highlight(text, query):
+    """Escaped text with the words matching the search marked (<mark>)."""
+    return search.highlight(str(text), query or "")
 
 
 @register.filter
