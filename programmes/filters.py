@@ -7,7 +7,6 @@ number drops that parameter, and each drop is reported in ``ProgrammeFilter.warn
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -297,32 +296,10 @@ class ProgrammeFilter(django_filters.FilterSet):
         ]
 
     def _location_facet(self, matching, selected) -> list[FacetOption]:
-        # "Available in X" is not a plain link count (nationwide programmes and regions count
-        # too), so the links come back in one query and are counted here.
-        locations = list(Location.objects.all())
-        children: dict[int, set[int]] = {}
-        for loc in locations:
-            if loc.parent_id:
-                children.setdefault(loc.parent_id, set()).add(loc.pk)
-        parent_of = {loc.pk: loc.parent_id for loc in locations}
-        reach: dict[int, set[int]] = {}
-        nationwide = set()
-        rows = Programme.objects.filter(pk__in=matching.order_by().values("pk")).values_list(
-            "pk", "is_nationwide", "locations"
-        )
-        for pk, is_nationwide, location_id in rows:
-            if is_nationwide:
-                nationwide.add(pk)
-            if location_id:
-                reached = reach.setdefault(pk, set())
-                reached.add(location_id)
-                reached |= children.get(location_id, set())
-                if parent_of.get(location_id):
-                    reached.add(parent_of[location_id])
-        counts = Counter(loc for pk, reached in reach.items() if pk not in nationwide for loc in reached)
+        counts, nationwide = matching.counts_by_location()
         options = []
-        for loc in locations:
-            count = counts[loc.pk] + len(nationwide)
+        for loc in Location.objects.in_display_order():
+            count = counts.get(loc.pk, 0) + nationwide
             if count or loc.slug in selected:
                 depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
                 options.append(FacetOption(loc.slug, loc.name, count, loc.slug in selected, depth))
