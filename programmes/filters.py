@@ -156,7 +156,10 @@ class ProgrammeFilter(django_filters.FilterSet):
     # --- filters -----------------------------------------------------------------------
 
     def filter_words(self, queryset, name, value):
-        return queryset.matching(value)
+        # Decided once (it may look at how much matches), applied to the results and each facet.
+        if not hasattr(self, "_search_plan"):
+            self._search_plan = search.plan(queryset, value)
+        return self._search_plan.apply(queryset) if self._search_plan else queryset
 
     def filter_types(self, queryset, name, value):
         return queryset.of_types(value) if value else queryset

@@ -292,17 +292,37 @@ def expand(term: str) -> list[str]:
     return forms
 
 
+@dataclass
+class SearchPlan:
+    """How a query is matched, decided once per request and applied to every queryset that
+    needs it (the results and each facet count)."""
+
+    condition: Q
+    relevance: object
+    aliases: dict = field(default_factory=dict)
+
+    def apply(self, queryset: QuerySet[Programme]) -> QuerySet[Programme]:
+        return queryset.alias(**self.aliases).filter(self.condition).annotate(relevance=self.relevance)
+
+
+def plan(queryset: QuerySet[Programme], query: str) -> SearchPlan | None:
+    """Decide how to match ``query`` among ``queryset``: all words, any word, or (PostgreSQL)
+    names spelt alike. None when the query has no words."""
+    parsed = parse(query)
+    if not parsed:
+        return None
+    if connection.vendor == "postgresql":
+        return _postgres(queryset, parsed)
+    return _sqlite(queryset, parsed)
+
+
 def search_programmes(queryset: QuerySet[Programme], query: str) -> QuerySet[Programme]:
     """Programmes matching ``query``, annotated with ``relevance`` (higher is better).
 
     A query without words leaves the queryset as it is.
     """
-    parsed = parse(query)
-    if not parsed:
-        return queryset
-    if connection.vendor == "postgresql":
-        return _postgres(queryset, parsed)
-    return _sqlite(queryset, parsed)
+    chosen = plan(queryset, query)
+    return chosen.apply(queryset) if chosen else queryset
 
 
 def _alternatives(term: str) -> list:
@@ -358,10 +378,13 @@ def _combine(parsed: ParsedQuery, *, every_group: bool):
     return query
 
 
-def _postgres(queryset, parsed: ParsedQuery):
+def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 
     latin = to_latin(" ".join(parsed.terms))
+    excluded = Q()
+    for term in parsed.excluded:
+        excluded |= Q(search_vector=_tsquery(term))
     # A name typed in the other alphabet ("Астана Хаб" for Astana Hub) matches no word but is
     # spelt alike in Latin letters: such programmes join the word matches (pg_trgm's indexed
     # word-similarity operator, threshold 0.6), ranked well below them.
@@ -370,22 +393,18 @@ def _postgres(queryset, parsed: ParsedQuery):
         if not every_group and len(parsed.groups) < 2:
             break
         tsquery = _combine(parsed, every_group=every_group)
-        matches = queryset.filter(Q(search_vector=tsquery) | spelt_alike)
-        if every_group is False or matches.exists():
+        condition = (Q(search_vector=tsquery) | spelt_alike) & ~excluded
+        if every_group is False or queryset.filter(condition).exists():
             # ts_rank's weights (A=1, B=0.4, C=0.2) put a title match above a description match.
             relevance = (
                 SearchRank(F("search_vector"), tsquery) + TrigramWordSimilarity(latin, "search_latin") * 0.01
             )
-            return _excluding(matches, parsed).annotate(relevance=relevance)
-    # Nothing matches word for word: look for titles and organisation names spelt alike.
+            return SearchPlan(condition, relevance)
+    # Nothing matches word for word: titles and organisation names spelt alike (typos).
     similarity = TrigramWordSimilarity(latin, "search_latin")
-    return _excluding(queryset, parsed).annotate(relevance=similarity).filter(relevance__gte=TYPO_SIMILARITY)
-
-
-def _excluding(queryset, parsed: ParsedQuery):
-    for term in parsed.excluded:
-        queryset = queryset.exclude(search_vector=_tsquery(term))
-    return queryset
+    return SearchPlan(
+        Q(similarity__gte=TYPO_SIMILARITY) & ~excluded, F("similarity"), aliases={"similarity": similarity}
+    )
 
 
 def _contains_any(term: str) -> Q:
@@ -395,7 +414,7 @@ def _contains_any(term: str) -> Q:
     return condition
 
 
-def _sqlite(queryset, parsed: ParsedQuery):
+def _sqlite(queryset, parsed: ParsedQuery) -> SearchPlan:
     groups = [Q() for _ in parsed.groups]
     for i, group in enumerate(parsed.groups):
         for term in group:
@@ -403,9 +422,6 @@ def _sqlite(queryset, parsed: ParsedQuery):
     excluded = Q()
     for term in parsed.excluded:
         excluded |= Q(search_text__contains=term)
-    every = Q()
-    for condition in groups:
-        every &= condition
     relevance = sum(
         (
             Case(
@@ -417,13 +433,14 @@ def _sqlite(queryset, parsed: ParsedQuery):
         ),
         start=Value(0),
     )
-    matches = queryset.filter(every).exclude(excluded)
-    if len(groups) > 1 and not matches.exists():
-        any_group = Q()
+    every = Q()
+    for condition in groups:
+        every &= condition
+    if len(groups) > 1 and not queryset.filter(every & ~excluded).exists():
+        every = Q()
         for condition in groups:
-            any_group |= condition
-        matches = queryset.filter(any_group).exclude(excluded)
-    return matches.annotate(relevance=relevance)
+            every |= condition
+    return SearchPlan(every & ~excluded, relevance)
 
 
 def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:

@@ -9,6 +9,8 @@ import datetime
 import random
 from collections.abc import Iterator
 
+from django.db.models import Count
+
 from .models import ApplicantKind, BusinessSize, Location, ProgrammeType, Sector
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -75,7 +77,9 @@ class SyntheticProgrammes:
     def __init__(self, seed: int = 2026):
         self.random = random.Random(seed)
         self.types = list(ProgrammeType.objects.values_list("slug", flat=True))
-        self.sectors = list(Sector.objects.values_list("slug", flat=True))
+        # Sectors as often as in the real directory (film, music and design lead), never zero.
+        weighted = Sector.objects.annotate(n=Count("programmes")).values_list("slug", "n")
+        self.sectors = [slug for slug, n in weighted for _ in range(n + 1)]
         self.locations = list(Location.objects.values_list("slug", "name_en", "name_ru", "name_kk"))
         self.applicants = list(ApplicantKind.objects.values_list("slug", flat=True))
         self.sizes = list(BusinessSize.objects.values_list("slug", flat=True))
@@ -121,8 +125,10 @@ class SyntheticProgrammes:
                 "description_ru": text[1],
                 "description_kk": text[2],
                 "organisation": organisation[0].format(**city),
+                "organisation_ru": organisation[1].format(**city),
+                "organisation_kk": organisation[2].format(**city),
                 "types": "; ".join(pick.sample(self.types, pick.randint(1, 2))),
-                "sectors": "; ".join(pick.sample(self.sectors, pick.randint(1, 4))),
+                "sectors": "; ".join(dict.fromkeys(pick.choices(self.sectors, k=pick.randint(1, 4)))),
                 "locations": "; ".join(loc[0] for loc in pick.sample(self.locations, pick.randint(1, 3))),
                 "is_nationwide": pick.choice(["no", "no", "no", "yes"]),
                 "applicants": "; ".join(pick.sample(self.applicants, pick.randint(1, 3))),

@@ -1,0 +1,160 @@
+"""Time the search page: a fixed set of realistic searches through the real view, beside a naive
+baseline (django-filter, icontains over the translated columns, no index).
+
+    python manage.py generate_programmes 100000
+    python manage.py bench_search --repeat 5
+
+Prints, per search and overall, p50/p95 server time and SQL queries per request.
+"""
+
+import statistics
+import time
+
+import django_filters
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.models import Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from programmes.models import Location, Programme, ProgrammeType, Sector
+
+# (label, query string): words, phrases, filters only, filters with words, typos, the other
+# script, deep pages, and every sort.
+SEARCHES = [
+    ("word ru", "q=кино"),
+    ("word ru form", "q=кинопроектов"),
+    ("word ru plural", "q=гранты"),
+    ("word kk", "q=гранттар"),
+    ("word kk suffix", "q=музыканттарға"),
+    ("word en", "q=grant"),
+    ("word en plural", "q=scholarships"),
+    ("two words ru", "q=грант+музыка"),
+    ("two words en", "q=film+fund"),
+    ("purpose ru", "q=деньги+на+фильм"),
+    ("purpose en", "q=game+studio+grant"),
+    ("phrase", "q=%22creative+economy%22"),
+    ("exclusion", "q=грант+-музыка"),
+    ("or", "q=кино+or+анимация"),
+    ("typo latin", "q=Tolkyn"),
+    ("typo cyrillic", "q=акселератр"),
+    ("other script ru→lat", "q=Даму"),
+    ("other script lat→kk", "q=Tolqyn"),
+    ("filter sector", "sector=film"),
+    ("filter two sectors", "sector=film&sector=music"),
+    ("filter city", "city=almaty"),
+    ("filter region", "city=mangystau-region"),
+    ("filter type+size", "type=grant&business_size=small"),
+    ("filter amount", "amount_max=10000000"),
+    ("filter amount usd", "amount_min=10000&currency=usd"),
+    ("filter closing soon", "closing_within=30"),
+    ("filter all statuses", "status=open&status=upcoming&status=closed"),
+    ("words+filters", "q=грант&sector=film&city=almaty"),
+    ("words+amount", "q=grant&amount_max=5000000&type=grant"),
+    ("deep page", "page=50"),
+    ("deep page+filter", "sector=music&page=20"),
+    ("sort deadline", "sort=deadline&sector=design"),
+    ("sort amount desc", "sort=amount_desc"),
+    ("sort amount asc", "sort=amount_asc&city=astana"),
+    ("sort newest", "sort=newest&type=loan"),
+    ("sort title", "sort=title&q=fund"),
+]
+
+TEXT_COLUMNS = [
+    f"{field}_{lang}" for field in ("title", "summary", "description") for lang in ("kk", "ru", "en")
+]
+
+
+class NaiveFilter(django_filters.FilterSet):
+    """What a first version would do: icontains over every translated column, joins for terms."""
+
+    q = django_filters.CharFilter(method="words")
+    type = django_filters.ModelMultipleChoiceFilter(
+        field_name="types__slug", to_field_name="slug", queryset=ProgrammeType.objects.all()
+    )
+    sector = django_filters.ModelMultipleChoiceFilter(
+        field_name="sectors__slug", to_field_name="slug", queryset=Sector.objects.all()
+    )
+    city = django_filters.ModelMultipleChoiceFilter(
+        field_name="locations__slug", to_field_name="slug", queryset=Location.objects.all()
+    )
+
+    class Meta:
+        model = Programme
+        fields: list[str] = []
+
+    def words(self, queryset, name, value):
+        for word in value.split():
+            condition = Q()
+            for column in TEXT_COLUMNS:
+                condition |= Q(**{f"{column}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "Benchmark the search page against a naive baseline."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument("--language", default="ru")
+        parser.add_argument("--no-baseline", action="store_true")
+
+    @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False)
+    def handle(self, *args, repeat: int, language: str, no_baseline: bool, **options) -> None:
+        client = Client()
+        total = Programme.objects.published().count()
+        self.stdout.write(f"database: {connection.vendor}, published programmes: {total}, repeat: {repeat}")
+        header = ("search", "p50 ms", "p95 ms", "queries", "results", "naive p50", "ratio")
+        self.stdout.write("{:<24}{:>9}{:>9}{:>9}{:>9}{:>11}{:>8}".format(*header))
+        ours_all, naive_all, word_ratios = [], [], []
+        for label, query in SEARCHES:
+            url = f"/{language}/programmes/?{query}"
+            client.get(url)  # warm-up
+            times, queries = [], 0
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                queries = len(captured)
+            ours_all += times
+            found = response.context["page_obj"].paginator.count if response.context else "?"
+            p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+            line = f"{label:<24}{p50:9.1f}{p95:9.1f}{queries:9d}{found:>9}"
+            if not no_baseline:
+                naive = self._naive(query, repeat)
+                naive_all += naive
+                ratio = percentile(naive, 0.5) / percentile(times, 0.5)
+                if query.startswith("q=") and "&" not in query:
+                    word_ratios.append(ratio)
+                line += f"{percentile(naive, 0.5):11.1f}{ratio:7.1f}x"
+            self.stdout.write(line)
+        self.stdout.write(
+            f"{'overall':<24}{percentile(ours_all, 0.5):9.1f}{percentile(ours_all, 0.95):9.1f}"
+            + (f"{'':18}{percentile(naive_all, 0.5):11.1f}" if naive_all else "")
+        )
+        if word_ratios:
+            median = statistics.median(word_ratios)
+            self.stdout.write(f"word searches: ours is {median:.0f}x faster than the naive baseline (median)")
+
+    def _naive(self, query: str, repeat: int) -> list[float]:
+        from django.http import QueryDict
+
+        data = QueryDict(query)
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            filterset = NaiveFilter(data, queryset=Programme.objects.published().distinct())
+            queryset = filterset.qs.order_by("closes_on", "pk")
+            queryset.count()
+            list(
+                queryset.select_related("organisation").prefetch_related("types", "sectors", "locations")[:20]
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        return times
