@@ -4,7 +4,19 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from . import search, services
-from .models import ExchangeRate, Location, Organisation, Programme, ProgrammeType, Sector
+from .caching import invalidate_terms
+from .models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
+
+TERM_MODELS = (ProgrammeType, Sector, Location, ApplicantKind, BusinessSize, Organisation)
 
 
 @receiver([post_save, post_delete], sender=ExchangeRate)
@@ -43,3 +55,12 @@ def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None
         search.update_vectors(list(pk_set or []))
     else:
         search.update_vectors([instance.pk])
+
+
+def _term_list_changed(sender, **kwargs):
+    invalidate_terms()
+
+
+for _model in TERM_MODELS:
+    post_save.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-saved-{_model.__name__}")
+    post_delete.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-deleted-{_model.__name__}")

@@ -20,6 +20,14 @@ def today():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # A rolled-back test fires no delete signals; start every test with no cached term lists.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     # Model strings in assertions are English unless a test switches language.
     with translation.override("en"):
