@@ -2,7 +2,7 @@
 
 Two engines behind one function, ``search_programmes``:
 
-- PostgreSQL (production): a stored, GIN-indexed ``tsvector`` per programme (``VECTOR_SQL``),
+- PostgreSQL (production): a stored, GIN-indexed ``tsvector`` per programme (``vector_sql``),
   titles weighted A, summaries and organisation names B, the rest C; Russian and English
   stemmed by PostgreSQL, Kazakh by prefix matching after a light suffix strip (PostgreSQL has no
   Kazakh stemmer); Latin spellings of Cyrillic words ("Даму" → "damu") matched too. When every
@@ -191,45 +191,57 @@ def document_for(programme: Programme) -> tuple[str, str, str]:
     return normalise("\n".join(titles)), text, to_latin(normalise("\n".join(titles + organisation)))
 
 
-def _names(language: str) -> str:
-    """SQL: the names of a programme's types, sectors and locations in one language."""
-    # Built from the constants below only; no user input reaches this SQL.
-    parts = [
-        f"SELECT t.name_{language} AS name FROM programmes_programme_{link} x "  # noqa: S608
-        f"JOIN programmes_{table} t ON t.id = x.{column} WHERE x.programme_id = p.id"
-        for link, table, column in (
-            ("types", "programmetype", "programmetype_id"),
-            ("sectors", "sector", "sector_id"),
-            ("locations", "location", "location_id"),
-        )
-    ]
-    return f"coalesce((SELECT string_agg(name, ' ') FROM ({' UNION ALL '.join(parts)}) AS names), '')"  # noqa: S608
-
-
 _STEMMED = {"ru": "russian", "en": "english", "kk": "simple"}
-# One statement rebuilds the documents (optionally "AND p.id = ANY(%s)"); constants only.
-VECTOR_SQL = (
-    "UPDATE programmes_programme AS p SET search_vector = "  # noqa: S608
-    + " || ".join(
+_LINKS = " UNION ALL ".join(
+    f"SELECT x.programme_id, t.name_kk, t.name_ru, t.name_en FROM programmes_programme_{link} x "  # noqa: S608
+    f"JOIN programmes_{table} t ON t.id = x.{column}"
+    for link, table, column in (
+        ("types", "programmetype", "programmetype_id"),
+        ("sectors", "sector", "sector_id"),
+        ("locations", "location", "location_id"),
+    )
+)
+
+
+def vector_sql(only_ids: bool) -> str:
+    """One statement that rebuilds the documents (of the ids given as its one parameter, or all).
+
+    The names of each programme's types, sectors and places are aggregated once, in the CTE,
+    rather than by a subquery per row and language. Built from constants only. Most of its time
+    is to_tsvector itself: about 0.5 ms per programme for ten weighted vectors.
+    """
+    where = "WHERE p.id = ANY(%s)" if only_ids else ""
+    document = " || ".join(
         [
             *(
-                f"setweight(to_tsvector('{config}', coalesce(p.title_{lang}, '')), 'A')"
-                for lang, config in _STEMMED.items()
+                f"setweight(to_tsvector('{cfg}', coalesce(p.title_{lang}, '')), 'A')"
+                for lang, cfg in _STEMMED.items()
             ),
             "setweight(to_tsvector('simple', p.search_latin), 'A')",
             *(
-                f"setweight(to_tsvector('{config}', concat_ws(' ', p.summary_{lang}, o.name_{lang})), 'B')"
-                for lang, config in _STEMMED.items()
+                f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.summary_{lang}, o.name_{lang})), 'B')"
+                for lang, cfg in _STEMMED.items()
             ),
             *(
-                f"setweight(to_tsvector('{config}', concat_ws(' ', p.description_{lang}, "
-                f"p.eligibility_{lang}, p.how_to_apply_{lang}, {_names(lang)})), 'C')"
-                for lang, config in _STEMMED.items()
+                f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.description_{lang}, p.eligibility_{lang}, "
+                f"p.how_to_apply_{lang}, n.names_{lang})), 'C')"
+                for lang, cfg in _STEMMED.items()
             ),
         ]
     )
-    + " FROM programmes_organisation AS o WHERE o.id = p.organisation_id"
-)
+    return f"""
+        WITH n AS (
+            SELECT p.id, string_agg(l.name_kk, ' ') AS names_kk, string_agg(l.name_ru, ' ') AS names_ru,
+                   string_agg(l.name_en, ' ') AS names_en
+            FROM programmes_programme p LEFT JOIN ({_LINKS}) l ON l.programme_id = p.id
+            {where}
+            GROUP BY p.id
+        )
+        UPDATE programmes_programme AS p SET search_vector = {document}
+        FROM programmes_organisation AS o, n
+        WHERE o.id = p.organisation_id AND n.id = p.id
+    """  # noqa: S608
+
 
 _deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar(
     "deferred_vector_updates", default=None
@@ -250,11 +262,11 @@ def update_vectors(ids: Iterable[int] | None) -> None:
         return
     with connection.cursor() as cursor:
         if ids is None:
-            cursor.execute(VECTOR_SQL)
+            cursor.execute(vector_sql(only_ids=False))
         else:
             ids = [i for i in ids if i is not None]
             if ids:
-                cursor.execute(VECTOR_SQL + " AND p.id = ANY(%s)", [ids])
+                cursor.execute(vector_sql(only_ids=True), [ids])
 
 
 @contextlib.contextmanager

@@ -47,9 +47,9 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for sql in INDEXES:
         schema_editor.execute(sql)
-    from programmes.search import VECTOR_SQL
+    from programmes.search import vector_sql
 
-    schema_editor.execute(VECTOR_SQL)
+    schema_editor.execute(vector_sql(only_ids=False))
 
 
 def drop_indexes(apps, schema_editor):
