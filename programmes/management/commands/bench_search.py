@@ -15,7 +15,12 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models import Q
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import (
+    CaptureQueriesContext,
+    override_settings,
+    setup_test_environment,
+    teardown_test_environment,
+)
 
 from programmes.models import Location, Programme, ProgrammeType, Sector
 
@@ -107,6 +112,14 @@ class Command(BaseCommand):
 
     @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False)
     def handle(self, *args, repeat: int, language: str, no_baseline: bool, **options) -> None:
+        # Instrumented templates give the test client the response's context (result counts).
+        setup_test_environment()
+        try:
+            self._run(repeat, language, no_baseline)
+        finally:
+            teardown_test_environment()
+
+    def _run(self, repeat: int, language: str, no_baseline: bool) -> None:
         client = Client()
         total = Programme.objects.published().count()
         self.stdout.write(f"database: {connection.vendor}, published programmes: {total}, repeat: {repeat}")
