@@ -6,6 +6,7 @@ number drops that parameter, and each drop is reported in ``ProgrammeFilter.warn
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,18 @@ TERM_LINKS = {
     "business_size": ("programmes_programme_business_sizes", "businesssize_id"),
     "organisation": ("programmes_programme", "organisation_id"),
 }
+# On PostgreSQL the same links are read from arrays on the programme row (search.FACET_ARRAYS),
+# in this order, with the places a programme can be applied from.
+TERM_FACETS = ("type", "sector", "applicant", "business_size")
+ARRAYS = (
+    ("types", "facet_types"),
+    ("sectors", "facet_sectors"),
+    ("applicants", "facet_applicants"),
+    ("sizes", "facet_sizes"),
+    ("places", "facet_places"),
+)
+# Filters that are not facets: applied before counting, to the results and every facet alike.
+NON_FACET_FILTERS = ("q", "amount", "closing_within")
 TERM_LINK_OWNER = dict.fromkeys(TERM_LINKS, "programme_id") | {"organisation": "id"}
 # A shared link will not carry more values than this per parameter; more is noise or abuse.
 MAX_VALUES_PER_PARAMETER = 40
@@ -108,6 +122,19 @@ class AmountFilter(django_filters.RangeFilter):
     """``amount_min`` / ``amount_max`` (RangeWidget's suffixes), read in ``currency``."""
 
     field_class = NonNegativeRangeField
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    terms: dict[str, dict[int, int]] = dataclasses.field(
+        default_factory=lambda: {name: {} for name in (*TERM_FACETS, "organisation")}
+    )
+    places: dict[int, int] = dataclasses.field(
+        default_factory=dict
+    )  # location id: programmes (nationwide aside)
+    nationwide: int = 0
+    statuses: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -285,26 +312,154 @@ class ProgrammeFilter(django_filters.FilterSet):
 
     def facets(self) -> list[FacetGroup]:
         """Counts beside each filter value, each facet counted with every filter applied except
-        its own (selecting "film" still shows how many music programmes there are).
-
-        Two queries for all of them: the term facets in one UNION, the city facet in another.
-        """
-        self.errors  # noqa: B018
-        counts = self._term_counts()
+        its own (selecting "film" still shows how many music programmes there are)."""
+        counts = self.counts()
         groups = []
         for name in self.FACETS:
             selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
             if name == "city":
-                matching = self.filter_queryset(self.queryset.all(), exclude=name)
-                options = self._location_facet(matching, selected)
+                options = []
+                for loc in cached_terms(Location):
+                    count = counts.places.get(loc.pk, 0) + counts.nationwide
+                    if count or loc.slug in selected:
+                        depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
+                        options.append(FacetOption(loc.slug, loc.name, count, loc.slug in selected, depth))
             else:
                 options = [
-                    FacetOption(term.slug, term.name, counts[name].get(term.pk, 0), term.slug in selected)
+                    FacetOption(
+                        term.slug, term.name, counts.terms[name].get(term.pk, 0), term.slug in selected
+                    )
                     for term in cached_terms(self.filters[name].queryset.model)
-                    if counts[name].get(term.pk) or term.slug in selected
+                    if counts.terms[name].get(term.pk) or term.slug in selected
                 ]
             groups.append(FacetGroup(name, self.filters[name].label, options))
         return groups
+
+    def status_options(self) -> list[FacetOption]:
+        """Open / upcoming / closed with their counts under every other filter."""
+        counts = self.counts().statuses
+        selected = self.selected_statuses
+        return [
+            FacetOption(value, str(label), counts.get(value, 0), value in selected)
+            for value, label in Status.choices
+        ]
+
+    def counts(self) -> Counts:
+        """The number of results, and every facet's counts: one statement on PostgreSQL, which
+        finds the matching programmes once; a few queries elsewhere."""
+        if not hasattr(self, "_counts"):
+            self.errors  # noqa: B018  (validates the form)
+            if connection.vendor == "postgresql":
+                self._counts = self._counts_in_one_statement()
+            else:
+                self._counts = self._counts_separately()
+        return self._counts
+
+    # --- counting on PostgreSQL ----------------------------------------------------------
+
+    def _counts_in_one_statement(self) -> Counts:
+        data = self.form.cleaned_data
+        # The programmes matching everything that is not a facet (words, amount, closing date),
+        # found once (MATERIALIZED) with the facet columns of each row; every facet is then
+        # counted from them with the conditions of the other facets. The facet arrays are
+        # PostgreSQL-only columns that search.vector_sql keeps current.
+        base = self.queryset.all()
+        for name in NON_FACET_FILTERS:
+            base = self.filters[name].filter(base, data.get(name))
+        arrays = {
+            alias: RawSQL(f'"programmes_programme"."{column}"', ())  # noqa: S611  (constants)
+            for alias, column in ARRAYS
+        }
+        base = base.order_by().values("pk", "organisation_id", "is_nationwide", "status").annotate(**arrays)
+        base_sql, base_params = base.query.sql_with_params()
+        conditions: dict[str, tuple[str, list]] = {}
+        for name, (alias, _column) in zip(TERM_FACETS, ARRAYS, strict=False):
+            ids = [term.pk for term in data.get(name) or []]
+            if ids:
+                conditions[name] = (f"m.{alias} && %s::bigint[]", [ids])
+        organisations = [term.pk for term in data.get("organisation") or []]
+        if organisations:
+            conditions["organisation"] = ("m.organisation_id = ANY(%s::bigint[])", [organisations])
+        places = [term.pk for term in data.get("city") or []]
+        if places:
+            conditions["city"] = ("(m.is_nationwide OR m.places && %s::bigint[])", [places])
+        statuses = self._status_filter()
+        if statuses is not None:
+            conditions["status"] = ("m.status = ANY(%s::text[])", [list(statuses)])
+
+        def where(*, exclude: str | None = None, extra: str = "TRUE") -> tuple[str, list]:
+            parts, params = [extra], []
+            for name, (sql, sql_params) in conditions.items():
+                if name != exclude:
+                    parts.append(sql)
+                    params += sql_params
+            return " AND ".join(parts), params
+
+        branches, params = [], []
+
+        def branch(sql: str, condition: tuple[str, list]):
+            branches.append(sql.format(where=condition[0]))
+            params.extend(condition[1])
+
+        for name, (alias, _column) in zip(TERM_FACETS, ARRAYS, strict=False):
+            branch(
+                f"SELECT '{name}', t, NULL, COUNT(*) FROM m, unnest(m.{alias}) t WHERE {{where}} GROUP BY t",  # noqa: S608
+                where(exclude=name),
+            )
+        branch(
+            "SELECT 'organisation', m.organisation_id, NULL, COUNT(*) FROM m WHERE {where} "
+            "GROUP BY m.organisation_id",
+            where(exclude="organisation"),
+        )
+        branch(
+            "SELECT 'city', t, NULL, COUNT(*) FROM m, unnest(m.places) t WHERE {where} GROUP BY t",
+            where(exclude="city", extra="NOT m.is_nationwide"),
+        )
+        branch(
+            "SELECT 'nationwide', NULL, NULL, COUNT(*) FROM m WHERE {where}",
+            where(exclude="city", extra="m.is_nationwide"),
+        )
+        branch(
+            "SELECT 'status', NULL, m.status, COUNT(*) FROM m WHERE {where} GROUP BY m.status",
+            where(exclude="status"),
+        )
+        branch("SELECT 'total', NULL, NULL, COUNT(*) FROM m WHERE {where}", where())
+        # Identifiers are constants of this module; every value travels as a parameter.
+        sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(branches)
+        counts = Counts()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*base_params, *params])
+            for facet, term, status, count in cursor.fetchall():
+                if facet == "total":
+                    counts.total = count
+                elif facet == "nationwide":
+                    counts.nationwide = count
+                elif facet == "status":
+                    counts.statuses[status] = count
+                elif facet == "city":
+                    counts.places[term] = count
+                else:
+                    counts.terms[facet][term] = count
+        return counts
+
+    def _status_filter(self):
+        data = self.form.cleaned_data
+        if data.get("status"):
+            return data["status"]
+        if data.get("closing_within") is None:
+            return DEFAULT_STATUSES
+        return None
+
+    # --- counting elsewhere (SQLite) ----------------------------------------------------
+
+    def _counts_separately(self) -> Counts:
+        counts = Counts(total=self.qs.count())
+        counts.terms = self._term_counts()
+        matching = self.filter_queryset(self.queryset.all(), exclude="city")
+        counts.places, counts.nationwide = matching.counts_by_location()
+        matching = self.filter_queryset(self.queryset.all(), exclude="status")
+        counts.statuses = dict(matching.order_by().values_list("status").annotate(count=Count("pk")))
+        return counts
 
     def _term_counts(self) -> dict[str, dict[int, int]]:
         """{facet: {term id: programmes}} for the term facets, in one query."""
@@ -327,23 +482,3 @@ class ProgrammeFilter(django_filters.FilterSet):
             for name, term, count in cursor.fetchall():
                 counts[name][term] = count
         return counts
-
-    def status_options(self) -> list[FacetOption]:
-        """Open / upcoming / closed with their counts under every other filter (one query)."""
-        matching = self.filter_queryset(self.queryset.all(), exclude="status")
-        counts = dict(matching.order_by().values_list("status").annotate(count=Count("pk")))
-        selected = self.selected_statuses
-        return [
-            FacetOption(value, str(label), counts.get(value, 0), value in selected)
-            for value, label in Status.choices
-        ]
-
-    def _location_facet(self, matching, selected) -> list[FacetOption]:
-        counts, nationwide = matching.counts_by_location()
-        options = []
-        for loc in cached_terms(Location):
-            count = counts.get(loc.pk, 0) + nationwide
-            if count or loc.slug in selected:
-                depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
-                options.append(FacetOption(loc.slug, loc.name, count, loc.slug in selected, depth))
-        return options

@@ -529,8 +529,11 @@ class Programme(models.Model):
     # Titles and organisation names in Latin letters ("Толқын" → "tolqyn"), so that "Damu" finds
     # "Даму" and a typo like "Tolkyn" is near "Tolqyn" (trigram index on PostgreSQL).
     search_latin = models.TextField(editable=False, default="")
-    # PostgreSQL's weighted full-text document (see search.py); unused (NULL) on SQLite.
+    # PostgreSQL's weighted full-text documents (see search.py), NULL on SQLite: the short one
+    # (titles, summaries, organisation) that results are ranked by, and the long texts.
+    # PostgreSQL also keeps facet arrays on the row that Django does not know (search.FACET_ARRAYS).
     search_vector = SearchVectorField(null=True, editable=False)
+    search_body = SearchVectorField(null=True, editable=False)
 
     objects = ProgrammeQuerySet.as_manager()
 

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.signals import connection_created
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.dispatch import receiver
@@ -194,26 +194,40 @@ def document_for(programme: Programme) -> tuple[str, str, str]:
 
 
 _STEMMED = {"ru": "russian", "en": "english", "kk": "simple"}
-_LINKS = " UNION ALL ".join(
-    f"SELECT x.programme_id, t.name_kk, t.name_ru, t.name_en FROM programmes_programme_{link} x "  # noqa: S608
-    f"JOIN programmes_{table} t ON t.id = x.{column}"
-    for link, table, column in (
-        ("types", "programmetype", "programmetype_id"),
-        ("sectors", "sector", "sector_id"),
-        ("locations", "location", "location_id"),
-    )
+_NAMED_LINKS = (
+    ("types", "programmetype", "programmetype_id"),
+    ("sectors", "sector", "sector_id"),
+    ("locations", "location", "location_id"),
 )
+# The term ids each programme is counted under, as arrays on its row (PostgreSQL only): facet
+# counts then read one narrow row per matching programme instead of joining five link tables.
+FACET_ARRAYS = {
+    "facet_types": ("programmes_programme_types", "programmetype_id"),
+    "facet_sectors": ("programmes_programme_sectors", "sector_id"),
+    "facet_applicants": ("programmes_programme_applicant_kinds", "applicantkind_id"),
+    "facet_sizes": ("programmes_programme_business_sizes", "businesssize_id"),
+}
 
 
 def vector_sql(only_ids: bool) -> str:
-    """One statement that rebuilds the documents (of the ids given as its one parameter, or all).
+    """One statement that rebuilds the search documents (of the ids given as its one
+    parameter, or all).
 
-    The names of each programme's types, sectors and places are aggregated once, in the CTE,
-    rather than by a subquery per row and language. Built from constants only. Most of its time
-    is to_tsvector itself: about 0.5 ms per programme for ten weighted vectors.
+    Two vectors, so that the one read for every match stays small: ``search_vector`` holds the
+    titles (A), their Latin spelling (A), summaries and organisation names (B), and is what
+    results are ranked by; ``search_body`` holds the long texts and the names of the types,
+    sectors and places (C) and is only ever read through its index. The same statement fills
+    the facet arrays, and ``facet_places``: every location from which the programme can be
+    applied to (the places listed, their regions, and the cities of listed regions). Built from
+    constants only.
     """
-    where = "WHERE p.id = ANY(%s)" if only_ids else ""
-    document = " || ".join(
+    where = "WHERE x.programme_id = ANY(%(ids)s)" if only_ids else ""
+    links = " UNION ALL ".join(
+        f"SELECT x.programme_id, t.name_kk, t.name_ru, t.name_en FROM programmes_programme_{link} x "  # noqa: S608
+        f"JOIN programmes_{table} t ON t.id = x.{column} {where}"
+        for link, table, column in _NAMED_LINKS
+    )
+    head = " || ".join(
         [
             *(
                 f"setweight(to_tsvector('{cfg}', coalesce(p.title_{lang}, '')), 'A')"
@@ -224,24 +238,39 @@ def vector_sql(only_ids: bool) -> str:
                 f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.summary_{lang}, o.name_{lang})), 'B')"
                 for lang, cfg in _STEMMED.items()
             ),
-            *(
-                f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.description_{lang}, p.eligibility_{lang}, "
-                f"p.how_to_apply_{lang}, n.names_{lang})), 'C')"
-                for lang, cfg in _STEMMED.items()
-            ),
         ]
+    )
+    body = " || ".join(
+        f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.description_{lang}, p.eligibility_{lang}, "
+        f"p.how_to_apply_{lang}, n.names_{lang})), 'C')"
+        for lang, cfg in _STEMMED.items()
+    )
+    arrays = ", ".join(
+        f"{name} = ARRAY(SELECT x.{column} FROM {table} x WHERE x.programme_id = p.id ORDER BY 1)"  # noqa: S608
+        for name, (table, column) in FACET_ARRAYS.items()
     )
     return f"""
         WITH n AS (
-            SELECT p.id, string_agg(l.name_kk, ' ') AS names_kk, string_agg(l.name_ru, ' ') AS names_ru,
-                   string_agg(l.name_en, ' ') AS names_en
-            FROM programmes_programme p LEFT JOIN ({_LINKS}) l ON l.programme_id = p.id
-            {where}
-            GROUP BY p.id
+            SELECT l.programme_id AS id, string_agg(l.name_kk, ' ') AS names_kk,
+                   string_agg(l.name_ru, ' ') AS names_ru, string_agg(l.name_en, ' ') AS names_en
+            FROM ({links}) l
+            GROUP BY l.programme_id
+        ),
+        reach(listed, counted) AS (
+            SELECT id, id FROM programmes_location
+            UNION ALL SELECT id, parent_id FROM programmes_location WHERE parent_id IS NOT NULL
+            UNION ALL SELECT parent_id, id FROM programmes_location WHERE parent_id IS NOT NULL
         )
-        UPDATE programmes_programme AS p SET search_vector = {document}
-        FROM programmes_organisation AS o, n
-        WHERE o.id = p.organisation_id AND n.id = p.id
+        UPDATE programmes_programme AS p SET
+            search_vector = {head},
+            search_body = {body},
+            {arrays},
+            facet_places = ARRAY(
+                SELECT DISTINCT r.counted FROM programmes_programme_locations x
+                JOIN reach r ON r.listed = x.location_id WHERE x.programme_id = p.id ORDER BY 1
+            )
+        FROM programmes_organisation AS o, programmes_programme AS q LEFT JOIN n ON n.id = q.id
+        WHERE o.id = p.organisation_id AND q.id = p.id {"AND p.id = ANY(%(ids)s)" if only_ids else ""}
     """  # noqa: S608
 
 
@@ -268,7 +297,20 @@ def update_vectors(ids: Iterable[int] | None) -> None:
         else:
             ids = [i for i in ids if i is not None]
             if ids:
-                cursor.execute(vector_sql(only_ids=True), [ids])
+                cursor.execute(vector_sql(only_ids=True), {"ids": ids})
+
+
+def rebuild_missing_documents(using: str = "default") -> int:
+    """Build the documents of programmes that have none (after a migration emptied them)."""
+    target = connections[using]
+    if target.vendor != "postgresql":
+        return 0
+    with target.cursor() as cursor:
+        cursor.execute("SELECT id FROM programmes_programme WHERE search_vector IS NULL")
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            cursor.execute(vector_sql(only_ids=True), {"ids": ids})
+    return len(ids)
 
 
 @contextlib.contextmanager
@@ -367,29 +409,16 @@ def _tsquery(term: str):
     return combined
 
 
-def _without(term: str):
-    """A tsquery true when no alternative of ``term`` matches (NOT a OR b = NOT a AND NOT b:
-    PostgreSQL can negate single queries only, in Django's terms)."""
-    queries = [~query for query in _alternatives(term)]
-    combined = queries[0]
-    for query in queries[1:]:
-        combined &= query
-    return combined
+def _matches(tsquery) -> Q:
+    """A programme whose short or long document matches ``tsquery`` (each through its index)."""
+    return Q(search_vector=tsquery) | Q(search_body=tsquery)
 
 
-def _combine(parsed: ParsedQuery, *, every_group: bool):
-    query = None
-    for group in parsed.groups:
-        alternatives = None
-        for term in group:
-            alternatives = _tsquery(term) if alternatives is None else alternatives | _tsquery(term)
-        if query is None:
-            query = alternatives
-        else:
-            query = (query & alternatives) if every_group else (query | alternatives)
-    for term in parsed.excluded:
-        query &= _without(term)
-    return query
+def _group_query(group: list[str]):
+    alternatives = None
+    for term in group:
+        alternatives = _tsquery(term) if alternatives is None else alternatives | _tsquery(term)
+    return alternatives
 
 
 def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
@@ -398,15 +427,24 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     latin = to_latin(" ".join(parsed.terms))
     excluded = Q()
     for term in parsed.excluded:
-        excluded |= Q(search_vector=_tsquery(term))
-    for every_group in (True, False):
-        if not every_group and len(parsed.groups) < 2:
-            break
-        tsquery = _combine(parsed, every_group=every_group)
-        condition = Q(search_vector=tsquery) & ~excluded
-        if every_group is False or queryset.filter(condition).exists():
-            # ts_rank's weights (A=1, B=0.4, C=0.2) put a title match above a description match.
-            return SearchPlan(condition, SearchRank(F("search_vector"), tsquery))
+        excluded |= _matches(_tsquery(term))
+    groups = [_group_query(group) for group in parsed.groups]
+    # Every word may be found in either document: (a in one or the other) and (b in one or the
+    # other), not both words in the same one.
+    every = Q()
+    for group in groups:
+        every &= _matches(group)
+    anything = groups[0]
+    for group in groups[1:]:
+        anything |= group
+    # Ranked by the short document only (its weights, A=1 and B=0.4, put a title match above a
+    # summary match): it is a few hundred bytes, where reading the long one for each of
+    # 30,000 matches of a common word cost most of the query (docs/benchmarks.md).
+    relevance = SearchRank(F("search_vector"), anything)
+    if queryset.filter(every & ~excluded).exists():
+        return SearchPlan(every & ~excluded, relevance)
+    if len(groups) > 1 and queryset.filter(_matches(anything) & ~excluded).exists():
+        return SearchPlan(_matches(anything) & ~excluded, relevance)
     # Trigram similarity is only tried when no word matches: evaluated alongside the word match
     # it cost five times the query time (measured: 84 ms against 17 ms at 3,000 programmes).
     # The %> operator (threshold set per connection, see below) lets the trigram index find the

@@ -1,6 +1,6 @@
 """Keep derived programme columns true when the rows they derive from change elsewhere."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from . import search, services
@@ -37,7 +37,6 @@ def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
 
 @receiver(post_save, sender=ProgrammeType)
 @receiver(post_save, sender=Sector)
-@receiver(post_save, sender=Location)
 def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
     if raw or created:
         return
@@ -45,9 +44,34 @@ def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
     search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
 
 
+@receiver(pre_save, sender=Location)
+def location_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk:
+        instance._saved_parent_id = (
+            Location.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=Location)
+def location_changed(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:
+        return
+    # Besides its name, a place's parent decides where programmes can be applied to from
+    # (search.vector_sql's facet_places): programmes listing it, its old and new region, or its
+    # cities are rebuilt.
+    related = {instance.pk, instance.parent_id, getattr(instance, "_saved_parent_id", None)} - {None}
+    related |= set(Location.objects.filter(parent=instance).values_list("pk", flat=True))
+    through = Programme.locations.through
+    search.update_vectors(
+        list(through.objects.filter(location__in=related).values_list("programme_id", flat=True).distinct())
+    )
+
+
 @receiver(m2m_changed, sender=Programme.types.through)
 @receiver(m2m_changed, sender=Programme.sectors.through)
 @receiver(m2m_changed, sender=Programme.locations.through)
+@receiver(m2m_changed, sender=Programme.applicant_kinds.through)
+@receiver(m2m_changed, sender=Programme.business_sizes.through)
 def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
     if not action.startswith("post_"):
         return
@@ -64,3 +88,13 @@ def _term_list_changed(sender, **kwargs):
 for _model in TERM_MODELS:
     post_save.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-saved-{_model.__name__}")
     post_delete.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-deleted-{_model.__name__}")
+
+
+@receiver(post_migrate)
+def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs):
+    # Migrations that change what a search document holds empty the documents; they are rebuilt
+    # here, after the last migration, with the columns today's code expects (a migration that
+    # built them would break as soon as the code's documents gained a column).
+    if app_config is None or app_config.label != "programmes":
+        return
+    search.rebuild_missing_documents(using)

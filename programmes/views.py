@@ -11,8 +11,10 @@ from .filters import DEFAULT_STATUSES, ProgrammeFilter
 from .models import Organisation, Programme, ProgrammeType, Sector
 
 
-def _page(request, queryset, warnings: list[str]):
+def _page(request, queryset, warnings: list[str], count: int | None = None):
     paginator = Paginator(queryset, settings.PROGRAMMES_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # counted already, with the facets
     raw = request.GET.get("page", "1")
     try:
         return paginator.page(raw)
@@ -41,7 +43,7 @@ def home(request):
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
-    page = _page(request, filterset.qs, warnings)
+    page = _page(request, filterset.qs, warnings, count=filterset.counts().total)
     return render(
         request,
         "programmes/programme_list.html",

@@ -403,3 +403,32 @@ def test_status_filter_shows_counts_under_the_other_filters(client, catalogue):
     response = search(client, "sector=film")
     options = {o.slug: (o.count, o.selected) for o in response.context["status_options"]}
     assert options == {"open": (2, True), "upcoming": (0, True), "closed": (1, False)}
+
+
+def _facet(response, name):
+    return {o.slug: o.count for g in response.context["facets"] if g.name == name for o in g.options}
+
+
+def test_facet_counts_follow_changed_links_and_places(client, catalogue, places):
+    # On PostgreSQL the counts come from arrays on the programme row (search.vector_sql); they
+    # must follow every way a link can change: the programme's own links, and a place moved
+    # to another region.
+    from programmes.models import ApplicantKind, Programme
+
+    grant = Programme.objects.get(title_en="Almaty Film Grant")
+    kind = ApplicantKind.objects.create(slug="artist", name_en="Artist")
+    grant.applicant_kinds.add(kind)
+    assert _facet(search(client), "applicant")["artist"] == 1
+
+    aktau = places["aktau"]
+    aktau.parent = places["kyzylorda-region"]
+    aktau.save()
+    # The Aktau music loan now counts for Kyzylorda region (and no longer for Mangystau).
+    assert _facet(search(client), "city") == {
+        "almaty": 2,
+        "mangystau-region": 2,
+        "aktau": 3,
+        "kyzylorda-region": 3,
+        "kyzylorda": 2,
+    }
+    assert "Aktau Music Loan" in titles(search(client, "city=kyzylorda-region"))

@@ -47,9 +47,8 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for sql in INDEXES:
         schema_editor.execute(sql)
-    from programmes.search import vector_sql
-
-    schema_editor.execute(vector_sql(only_ids=False))
+    # The documents themselves are built after the last migration (programmes.signals), from
+    # the columns the code of that time expects, not the columns of this migration's time.
 
 
 def drop_indexes(apps, schema_editor):
