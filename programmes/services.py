@@ -103,10 +103,8 @@ def suggest_programme(
         is_public_suggestion=True,
         suggested_organisation=organisation,
         suggester_email=email,
-        **{
-            build_localized_fieldname("title", language): name,
-            build_localized_fieldname("description", language): offers,
-        },
+        **_translated("title", {language: name}),
+        **_translated("description", {language: offers}),
     )
     programme.save()
     return programme
