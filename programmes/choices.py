@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PublicationState(models.TextChoices):
@@ -60,8 +61,9 @@ class ReviewReason(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    RESOLVED = "resolved", _("Resolved")
+    # A context of its own: in Russian a report is "открыто", a programme "открыта".
+    OPEN = "open", pgettext_lazy("problem report", "Open")
+    RESOLVED = "resolved", pgettext_lazy("problem report", "Resolved")
 
 
 class LinkError(models.TextChoices):

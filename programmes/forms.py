@@ -21,14 +21,14 @@ class PublicForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A fresh render time every time the form is shown, including after an error.
-        self.initial[spam.TOKEN] = spam.issue_token()
+        self.initial[spam.TIMESTAMP_FIELD] = spam.issue_token()
         if self.is_bound:
             data = self.data.copy()
-            data[spam.TOKEN] = self.initial[spam.TOKEN]
+            data[spam.TIMESTAMP_FIELD] = self.initial[spam.TIMESTAMP_FIELD]
             self.data = data
 
     def public_fields(self):
-        return [field for field in self if field.name not in {spam.HONEYPOT, spam.TOKEN}]
+        return [field for field in self if field.name not in {spam.HONEYPOT, spam.TIMESTAMP_FIELD}]
 
 
 class WebAddressField(forms.URLField):

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 
 SALT = "programmes.public-form"
 HONEYPOT = "homepage"
-TOKEN = "issued"
+TIMESTAMP_FIELD = "issued"
 
 
 class Verdict(enum.Enum):
@@ -52,9 +52,8 @@ def check(request: HttpRequest) -> Verdict:
     if request.POST.get(HONEYPOT):
         return Verdict.BOT
     try:
-        issued = float(
-            signing.loads(request.POST.get(TOKEN, ""), salt=SALT, max_age=settings.PUBLIC_FORM_MAX_AGE)
-        )
+        token = request.POST.get(TIMESTAMP_FIELD, "")
+        issued = float(signing.loads(token, salt=SALT, max_age=settings.PUBLIC_FORM_MAX_AGE))
     except signing.SignatureExpired:
         return Verdict.EXPIRED
     except (signing.BadSignature, TypeError, ValueError):

@@ -5,7 +5,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from . import resources, services, spam
 from .filters import DEFAULT_STATUSES, ProgrammeFilter
@@ -113,18 +113,19 @@ def organisation_detail(request, slug):
 
 # --- Public forms ------------------------------------------------------------------------------
 
+# What a person who tripped a check is told (a robot caught by the honeypot is told nothing).
 SPAM_MESSAGES = {
     spam.Verdict.TOO_FAST: (
         200,
-        lambda: gettext("That was very quick. Please check the form and send it again in a few seconds."),
+        gettext_lazy("That was very quick. Please check the form and send it again in a few seconds."),
     ),
     spam.Verdict.EXPIRED: (
         200,
-        lambda: gettext("This form was open for more than a day. Please send it again."),
+        gettext_lazy("This form was open for more than a day. Please send it again."),
     ),
     spam.Verdict.RATE_LIMITED: (
         429,
-        lambda: gettext(
+        gettext_lazy(
             "We have received several messages from your connection in the last hour. Please try again later."
         ),
     ),
@@ -149,7 +150,7 @@ def _public_form(request, form_class, template: str, context: dict, save, thanks
         else:
             status, message = SPAM_MESSAGES[verdict]
             form.full_clean()
-            form.add_error(None, message())
+            form.add_error(None, str(message))
     else:
         form = form_class()
     return render(request, template, {**context, "form": form}, status=status)
