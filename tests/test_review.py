@@ -238,3 +238,17 @@ def test_queue_rows_open_the_programme_page(admin_client, today):
     programme = fresh(last_verified_on=None)
     response = admin_client.get(reverse("admin:programmes_programmetoreview_change", args=[programme.pk]))
     assert response["Location"] == reverse("admin:programmes_programme_change", args=[programme.pk])
+
+
+def test_typing_a_verification_date_in_the_form_records_the_person_saving(admin_client, admin_user, today):
+    from tests.factories import OrganisationFactory, ProgrammeTypeFactory
+    from tests.test_admin import _programme_form
+
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, last_verified_on="2026-02-27"),
+    )
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert (programme.last_verified_on, programme.verified_by) == (datetime.date(2026, 2, 27), admin_user)
