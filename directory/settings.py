@@ -167,6 +167,25 @@ CLOSING_SOON_DAYS = 30
 # "Download these results" exports at most this many programmes.
 PUBLIC_EXPORT_LIMIT = 1000
 
+# --- Keeping the directory true (review queue, link checks, public forms) ------------------
+# A published programme not verified by staff for this many days goes to the review queue.
+REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", "90"))
+# manage.py check_links: who we are (sites see it in their logs), timeouts and politeness.
+# Production sets LINK_CHECK_CONTACT_URL to the public site (or a page about the checker).
+LINK_CHECK_CONTACT_URL = os.environ.get("LINK_CHECK_CONTACT_URL", "http://localhost:8000/")
+LINK_CHECK_USER_AGENT = f"CreativeFundingKZ-LinkChecker/1.0 (+{LINK_CHECK_CONTACT_URL})"
+LINK_CHECK_CONNECT_TIMEOUT = float(os.environ.get("LINK_CHECK_CONNECT_TIMEOUT", "10"))
+LINK_CHECK_READ_TIMEOUT = float(os.environ.get("LINK_CHECK_READ_TIMEOUT", "20"))
+LINK_CHECK_REQUESTS_PER_SECOND = float(os.environ.get("LINK_CHECK_REQUESTS_PER_SECOND", "1"))
+# Public forms (report a problem, suggest a programme): spam protection without a captcha.
+PUBLIC_FORM_MIN_SECONDS = 3  # faster than this from page to submit is a robot (or a very quick person)
+PUBLIC_FORM_MAX_AGE = 24 * 60 * 60  # a form older than a day is stale
+PUBLIC_FORM_RATE_LIMIT = int(os.environ.get("PUBLIC_FORM_RATE_LIMIT", "5"))  # accepted submissions …
+PUBLIC_FORM_RATE_WINDOW = 60 * 60  # … per address per hour
+# Behind our own reverse proxy REMOTE_ADDR is the proxy: then count by the last address in
+# X-Forwarded-For (the one our proxy appended). Never on when clients reach Django directly.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,25 +4,32 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Count, F
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.results import RowResult
 from modeltranslation.admin import TabbedTranslationAdmin
 
 from . import resources, services
+from .choices import ReportStatus, ReviewReason
 from .models import (
+    CHECKED_LINKS,
     ApplicantKind,
     BusinessSize,
     ExchangeRate,
     ImportRecord,
     Location,
     Organisation,
+    ProblemReport,
     Programme,
+    ProgrammeToReview,
     ProgrammeType,
     Sector,
 )
@@ -127,6 +134,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
         "deadline_type",
         "is_nationwide",
         VerifiedBeforeFilter,
+        "is_public_suggestion",
         "organisation__kind",
     )
     search_fields = (
@@ -141,7 +149,14 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
     autocomplete_fields = ("organisation",)
     filter_horizontal = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
     prepopulated_fields = {"slug": ("title_en",)}
-    readonly_fields = ("amount_min_kzt", "amount_max_kzt", "created_at", "updated_at")
+    readonly_fields = (
+        "amount_min_kzt",
+        "amount_max_kzt",
+        "verified_by",
+        *(f"{link}_{part}" for link in CHECKED_LINKS for part in ("result", "final", "checked_on")),
+        "created_at",
+        "updated_at",
+    )
     date_hierarchy = "updated_at"
     actions = ("publish", "archive", "mark_verified_today")
     save_on_top = True
@@ -180,12 +195,35 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
             },
         ),
         (_("Dates"), {"fields": ("deadline_type", ("opens_on", "closes_on"), "deadline_note")}),
-        (_("Applying and sources"), {"fields": ("apply_url", "source_url", "contact", "last_verified_on")}),
+        (
+            _("Applying and sources"),
+            {"fields": ("apply_url", "source_url", "contact", ("last_verified_on", "verified_by"))},
+        ),
+        (
+            _("Link checks"),
+            {
+                "fields": (
+                    ("apply_url_result", "apply_url_checked_on", "apply_url_final"),
+                    ("source_url_result", "source_url_checked_on", "source_url_final"),
+                ),
+                "description": _("Recorded by manage.py check_links; cleared when a link is edited."),
+            },
+        ),
+        (
+            _("Public suggestion"),
+            {"fields": ("is_public_suggestion", "suggested_organisation", "suggester_email")},
+        ),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("types")
+
+    def save_model(self, request, obj, form, change):
+        # A date typed into "last verified on" is a verification by the person saving.
+        if "last_verified_on" in form.changed_data:
+            obj.verified_by = request.user if obj.last_verified_on else None
+        super().save_model(request, obj, form, change)
 
     def get_urls(self):
         return [
@@ -266,7 +304,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
 
     @admin.action(description=_("Mark selected programmes as verified today"), permissions=["change"])
     def mark_verified_today(self, request, queryset):
-        count = services.mark_verified(queryset)
+        count = services.mark_verified(queryset, request.user)
         self._report(
             request,
             ngettext_lazy(
@@ -296,3 +334,185 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReviewReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return ReviewReason.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ReviewReason.values:
+            return queryset.filter(**{Programme.review_flag(self.value()): True})
+        return queryset
+
+
+@admin.register(ProgrammeToReview)
+class ProgrammeToReviewAdmin(admin.ModelAdmin):
+    """The review queue: published programmes that staff should check, and why.
+
+    Rows open the programme's own admin page; "Verified today" (per row, or as an action on the
+    selected rows) records who checked it and when. Permissions are the programme's own.
+    """
+
+    list_display = (
+        "programme_link",
+        "organisation",
+        "reasons",
+        "last_verified_on",
+        "verified_by",
+        "closes_on",
+        "verify_button",
+    )
+    list_display_links = None
+    list_filter = (ReviewReasonFilter,)
+    search_fields = ProgrammeAdmin.search_fields
+    list_select_related = ("organisation", "verified_by")
+    # Least recently verified first, never verified before all (see needing_review()).
+    ordering = (F("last_verified_on").asc(nulls_first=True), "created_at", "pk")
+    actions = ("mark_verified_today",)
+
+    def get_queryset(self, request):
+        return ProgrammeToReview.objects.needing_review()
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("programmes.view_programme") or self.has_change_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("programmes.change_programme")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_list_display(self, request):
+        if self.has_change_permission(request):
+            return self.list_display
+        return [name for name in self.list_display if name != "verify_button"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:programmes_programme_change", args=[object_id]))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="programmes_programmetoreview_verify",
+            ),
+            *super().get_urls(),
+        ]
+
+    def verify_view(self, request, object_id):
+        """The per-row "Verified today" button (a POST with the changelist form's CSRF token)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        programme = get_object_or_404(Programme, pk=object_id)
+        services.mark_verified(Programme.objects.filter(pk=programme.pk), request.user)
+        self.message_user(
+            request,
+            gettext("“%(title)s” marked as verified today.") % {"title": programme},
+            messages.SUCCESS,
+        )
+        # Back to the queue as it was filtered (the query string is re-encoded, never echoed).
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(
+            reverse("admin:programmes_programmetoreview_changelist") + (f"?{query}" if query else "")
+        )
+
+    @admin.display(description=_("programme"), ordering="title")
+    def programme_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:programmes_programme_change", args=[obj.pk]), obj
+        )
+
+    @admin.display(description=_("reasons"))
+    def reasons(self, obj):
+        items = []
+        for reason in obj.review_reasons():
+            detail = ""
+            if reason == ReviewReason.BROKEN_LINK:
+                detail = ", ".join(
+                    f"{Programme._meta.get_field(link).verbose_name}: {getattr(obj, f'{link}_result')}"
+                    for link in CHECKED_LINKS
+                    if obj.link_is_broken(link)
+                )
+            elif reason == ReviewReason.PROBLEM_REPORTED:
+                detail = format_html(
+                    '<a href="{}?programme__id__exact={}&amp;status__exact={}">{}</a>',
+                    reverse("admin:programmes_problemreport_changelist"),
+                    obj.pk,
+                    ReportStatus.OPEN,
+                    gettext("read the reports"),
+                )
+            items.append(
+                format_html("<li>{} ({})</li>", reason.label, detail)
+                if detail
+                else format_html("<li>{}</li>", reason.label)
+            )
+        return format_html(
+            '<ul class="review-reasons">{}</ul>', format_html_join("", "{}", ((i,) for i in items))
+        )
+
+    @admin.display(description=_("check"))
+    def verify_button(self, obj):
+        url = reverse("admin:programmes_programmetoreview_verify", args=[obj.pk])
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button>',
+            url,
+            gettext("Verified today"),
+        )
+
+    @admin.action(description=_("Mark selected programmes as verified today"), permissions=["change"])
+    def mark_verified_today(self, request, queryset):
+        count = services.mark_verified(queryset, request.user)
+        message = ngettext_lazy(
+            "%(count)d programme marked as verified today.",
+            "%(count)d programmes marked as verified today.",
+            "count",
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    """Visitors' reports that a programme page is wrong. Open ones put the programme in the review queue."""
+
+    list_display = ("created_at", "programme", "short_message", "email", "language", "status", "resolved_by")
+    list_filter = ("status", "language")
+    search_fields = ("message", "email", "programme__slug", "programme__title_ru", "programme__title_en")
+    list_select_related = ("programme", "resolved_by")
+    autocomplete_fields = ("programme",)
+    readonly_fields = (
+        "programme",
+        "message",
+        "email",
+        "language",
+        "status",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    )
+    date_hierarchy = "created_at"
+    actions = ("mark_resolved",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("what is wrong"))
+    def short_message(self, obj):
+        return Truncator(obj.message).chars(120)
+
+    @admin.action(description=_("Mark selected reports as resolved"), permissions=["change"])
+    def mark_resolved(self, request, queryset):
+        count = services.resolve_reports(queryset, request.user)
+        message = ngettext_lazy(
+            "%(count)d report marked as resolved.", "%(count)d reports marked as resolved.", "count"
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

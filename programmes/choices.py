@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PublicationState(models.TextChoices):
@@ -47,3 +48,32 @@ class Status(models.TextChoices):
     OPEN = "open", _("Open")
     UPCOMING = "upcoming", _("Upcoming")
     CLOSED = "closed", _("Closed")
+
+
+class ReviewReason(models.TextChoices):
+    """Why a published programme is in the staff review queue (see ProgrammeQuerySet.needing_review)."""
+
+    NOT_VERIFIED = "not-verified", _("Not verified recently")
+    DEADLINE_PASSED = "deadline-passed", _("Closing date has passed")
+    NO_NEXT_ROUND = "no-next-round", _("Recurring: next round's dates missing")
+    BROKEN_LINK = "broken-link", _("Broken link")
+    PROBLEM_REPORTED = "problem-reported", _("Problem reported by a visitor")
+
+
+class ReportStatus(models.TextChoices):
+    # A context of its own: in Russian a report is "открыто", a programme "открыта".
+    OPEN = "open", pgettext_lazy("problem report", "Open")
+    RESOLVED = "resolved", pgettext_lazy("problem report", "Resolved")
+
+
+class LinkError(models.TextChoices):
+    """How a link check failed before any HTTP status was received (stored instead of a status code)."""
+
+    TIMEOUT = "timeout", _("Timed out")
+    DNS = "dns", _("Unknown host name")
+    CONNECTION = "connection", _("Connection failed")
+    TLS = "tls", _("Certificate or TLS error")
+    INVALID_RESPONSE = "invalid-response", _("Invalid HTTP response")
+    TOO_MANY_REDIRECTS = "too-many-redirects", _("Too many redirects")
+    INVALID_URL = "invalid-url", _("Not a web address")
+    ERROR = "error", _("Unexpected error")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import money, search
-from .choices import Currency, DeadlineType, LocationKind, OrganisationKind, PublicationState, Status
+from .choices import (
+    Currency,
+    DeadlineType,
+    LinkError,
+    LocationKind,
+    OrganisationKind,
+    PublicationState,
+    ReportStatus,
+    ReviewReason,
+    Status,
+)
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
@@ -259,6 +269,23 @@ class Organisation(models.Model):
 
 OPEN_ENDED_DEADLINES = [DeadlineType.ROLLING, DeadlineType.UNTIL_FUNDS_EXHAUSTED]
 
+# The links check_links checks; each has <field>_result, _final and _checked_on columns.
+CHECKED_LINKS = ("apply_url", "source_url")
+# HTTP answers that mean the page is gone or the site is failing. Other answers (401, 403, 429 …)
+# often come from sites that refuse robots while people see the page, so they do not count.
+BROKEN_STATUSES = ("404", "410")
+
+
+def broken_link(field: str) -> Q:
+    """The last check of ``field`` (a URL field) found it gone, failing or unreachable."""
+    result = f"{field}_result"
+    return Q(**{f"{result}__in": [*BROKEN_STATUSES, *LinkError.values]}) | Q(**{f"{result}__startswith": "5"})
+
+
+def is_broken_result(result: str) -> bool:
+    """The same rule as broken_link(), for one stored result."""
+    return result in BROKEN_STATUSES or result in LinkError.values or result.startswith("5")
+
 
 class ProgrammeQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
@@ -290,6 +317,44 @@ class ProgrammeQuerySet(models.QuerySet):
                 default=Value(Status.UPCOMING),
                 output_field=models.CharField(),
             )
+        )
+
+    def review_rules(self, today: datetime.date | None = None) -> dict[str, Q]:
+        """Each reason for review as a condition on a programme (see ``needing_review``)."""
+        today = today or timezone.localdate()
+        cutoff = today - datetime.timedelta(days=settings.REVIEW_AFTER_DAYS)
+        return {
+            # Never checked, or last checked more than REVIEW_AFTER_DAYS ago.
+            ReviewReason.NOT_VERIFIED: Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=cutoff),
+            # with_status shows these as closed, but they are still published: either the
+            # programme is over (archive it) or it has a new round (enter its dates).
+            ReviewReason.DEADLINE_PASSED: Q(closes_on__lt=today) & ~Q(deadline_type=DeadlineType.RECURRING),
+            # A recurring programme whose last known round has closed: the next round's dates
+            # are missing. (One with no dates at all honestly says "dates not announced".)
+            ReviewReason.NO_NEXT_ROUND: Q(closes_on__lt=today, deadline_type=DeadlineType.RECURRING),
+            ReviewReason.BROKEN_LINK: broken_link("apply_url") | broken_link("source_url"),
+            ReviewReason.PROBLEM_REPORTED: Q(
+                Exists(ProblemReport.objects.filter(programme=OuterRef("pk"), status=ReportStatus.OPEN))
+            ),
+        }
+
+    def needing_review(self, today: datetime.date | None = None):
+        """Published programmes that staff should check, with a boolean annotation per reason
+        (``review_<reason>``, read by ``Programme.review_reasons``), least recently verified first
+        (never verified first). Drafts and archived programmes are not public, so they are left out."""
+        rules = self.review_rules(today)
+        flags = {
+            Programme.review_flag(reason): ExpressionWrapper(rule, output_field=models.BooleanField())
+            for reason, rule in rules.items()
+        }
+        any_rule = Q()
+        for rule in rules.values():
+            any_rule |= rule
+        return (
+            self.published()
+            .filter(any_rule)
+            .annotate(**flags)
+            .order_by(F("last_verified_on").asc(nulls_first=True), "created_at", "pk")
         )
 
     def with_status_in(self, statuses, today: datetime.date | None = None):
@@ -519,6 +584,40 @@ class Programme(models.Model):
         blank=True,
         help_text=_("When staff last checked the facts against the source."),
     )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    # Suggested by a visitor through the public form (a draft until staff publish it).
+    is_public_suggestion = models.BooleanField(_("suggested by the public"), default=False)
+    suggested_organisation = models.CharField(
+        _("organisation as suggested"),
+        max_length=200,
+        blank=True,
+        help_text=_("The organisation's name as the visitor typed it; choose or create the real one."),
+    )
+    suggester_email = models.EmailField(
+        _("suggester's email"), blank=True, help_text=_("Never shown on the site.")
+    )
+
+    # The last run of manage.py check_links: an HTTP status ("200", "404") or a LinkError value,
+    # the address the link finally led to after redirects, and the day of the check.
+    apply_url_result = models.CharField(
+        _("application link check"), max_length=20, blank=True, editable=False
+    )
+    apply_url_final = models.URLField(
+        _("application link leads to"), max_length=500, blank=True, editable=False
+    )
+    apply_url_checked_on = models.DateField(_("application link checked on"), null=True, editable=False)
+    source_url_result = models.CharField(_("source link check"), max_length=20, blank=True, editable=False)
+    source_url_final = models.URLField(_("source link leads to"), max_length=500, blank=True, editable=False)
+    source_url_checked_on = models.DateField(_("source link checked on"), null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -594,10 +693,12 @@ class Programme(models.Model):
     def save(self, *args, **kwargs):
         self.refresh_kzt_amounts()
         self.refresh_search_text()
+        forgotten = self.forget_stale_checks()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
                 *update_fields,
+                *forgotten,
                 "amount_min_kzt",
                 "amount_max_kzt",
                 "search_title",
@@ -605,6 +706,7 @@ class Programme(models.Model):
                 "search_latin",
             }
         super().save(*args, **kwargs)
+        self._loaded_links = {f: getattr(self, f) for f in CHECKED_LINKS}
         search.update_vectors([self.pk])
 
     def get_absolute_url(self):
@@ -612,6 +714,26 @@ class Programme(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The links as loaded, so that save() knows when one was changed (see forget_stale_checks).
+        instance._loaded_links = {f: getattr(instance, f) for f in CHECKED_LINKS if f in field_names}
+        return instance
+
+    def forget_stale_checks(self) -> list[str]:
+        """Clear the link check of a link that was edited since it was loaded: the result was about
+        the old address (a fixed broken link leaves the review queue at once). Returns the columns cleared."""
+        cleared = []
+        for field in CHECKED_LINKS:
+            loaded = getattr(self, "_loaded_links", {})
+            if field in loaded and loaded[field] != getattr(self, field):
+                setattr(self, f"{field}_result", "")
+                setattr(self, f"{field}_final", "")
+                setattr(self, f"{field}_checked_on", None)
+                cleared += [f"{field}_result", f"{field}_final", f"{field}_checked_on"]
+        return cleared
 
     def refresh_kzt_amounts(self, rates: dict[str, Decimal] | None = None) -> bool:
         """Recompute the award range in tenge; True when it changed."""
@@ -650,6 +772,18 @@ class Programme(models.Model):
         constraint = next(c for c in cls._meta.constraints if c.name == name)
         return str(constraint.violation_error_message)
 
+    @staticmethod
+    def review_flag(reason: str) -> str:
+        """The annotation needing_review() sets for ``reason``: "not-verified" → "review_not_verified"."""
+        return "review_" + reason.replace("-", "_")
+
+    def review_reasons(self) -> list[ReviewReason]:
+        """Why this programme is in the review queue (only on rows from ``needing_review()``)."""
+        return [reason for reason in ReviewReason if getattr(self, self.review_flag(reason), False)]
+
+    def link_is_broken(self, field: str) -> bool:
+        return is_broken_result(getattr(self, f"{field}_result"))
+
     @property
     def is_converted(self) -> bool:
         """Whether pages show "≈ N ₸" beside an amount given in another currency."""
@@ -681,3 +815,54 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ProgrammeToReview(Programme):
+    """The staff review queue: the same rows as Programme, listed by needing_review()."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("programme to review")
+        verbose_name_plural = _("programmes to review")
+
+
+class ProblemReport(models.Model):
+    """A visitor's note that something on a programme's page is wrong or out of date."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="problem_reports"
+    )
+    message = models.TextField(_("what is wrong"), max_length=2000)
+    email = models.EmailField(_("email"), blank=True, help_text=_("Never shown on the site."))
+    language = models.CharField(_("page language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("problem report")
+        verbose_name_plural = _("problem reports")
+        ordering = ["-created_at"]
+        constraints = [
+            _choices_check("status", ReportStatus, "problemreport_status_valid"),
+            # A report is resolved exactly when it has a resolution time.
+            models.CheckConstraint(
+                condition=Q(status=ReportStatus.OPEN, resolved_at__isnull=True)
+                | Q(status=ReportStatus.RESOLVED, resolved_at__isnull=False),
+                name="problemreport_resolved_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "status"], name="problemreport_programme_status")]
+
+    def __str__(self):
+        return f"{self.programme} ({self.created_at:%Y-%m-%d})"

@@ -9,23 +9,28 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from modeltranslation.utils import build_localized_fieldname
 
-from . import money, search
-from .choices import PublicationState
+from . import links, money, search
+from .choices import OrganisationKind, PublicationState, ReportStatus
 from .models import (
+    CHECKED_LINKS,
     ApplicantKind,
     BusinessSize,
     ExchangeRate,
     Location,
     Organisation,
+    ProblemReport,
     Programme,
     ProgrammeType,
     Sector,
+    is_broken_result,
 )
 from .translation import ProgrammeTranslationOptions
+from .transliteration import to_latin
 
 LANGUAGE_CODES = ("kk", "ru", "en")
 _BATCH = 500
@@ -45,10 +50,115 @@ def archive(programmes: QuerySet[Programme]) -> int:
     )
 
 
-def mark_verified(programmes: QuerySet[Programme], day: datetime.date | None = None) -> int:
-    """Record that staff checked the programmes against their sources on ``day`` (today)."""
+def mark_verified(programmes: QuerySet[Programme], user=None, day: datetime.date | None = None) -> int:
+    """Record that ``user`` checked the programmes against their sources on ``day`` (today)."""
     day = day or timezone.localdate()
-    return programmes.update(last_verified_on=day, updated_at=timezone.now())
+    # order_by(): the review queue's ordering and annotations have no place in an UPDATE.
+    return programmes.order_by().update(last_verified_on=day, verified_by=user, updated_at=timezone.now())
+
+
+def resolve_reports(reports: QuerySet[ProblemReport], user) -> int:
+    """Close visitors' problem reports; returns how many were still open."""
+    return reports.filter(status=ReportStatus.OPEN).update(
+        status=ReportStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=user
+    )
+
+
+def report_problem(programme: Programme, message: str, email: str = "", language: str = "") -> ProblemReport:
+    """Store a visitor's report that ``programme``'s page is wrong; it joins the review queue."""
+    return ProblemReport.objects.create(programme=programme, message=message, email=email, language=language)
+
+
+SUGGESTIONS_ORGANISATION = "public-suggestions"
+
+
+@transaction.atomic
+def suggest_programme(
+    *, name: str, organisation: str, website: str, offers: str, email: str, language: str
+) -> Programme:
+    """Store a visitor's suggestion as a draft programme for staff to complete and publish.
+
+    The text goes into the visitor's language. The organisation is the existing one of that name
+    (in any language) or, so that public input never creates public organisation pages, a
+    placeholder; the typed name is kept in ``suggested_organisation`` either way.
+    """
+    known = Organisation.objects.filter(
+        Q(name_kk__iexact=organisation) | Q(name_ru__iexact=organisation) | Q(name_en__iexact=organisation)
+    ).first()
+    if known is None:
+        known, _ = Organisation.objects.get_or_create(
+            slug=SUGGESTIONS_ORGANISATION,
+            defaults={
+                "kind": OrganisationKind.NGO,
+                "name_en": "Organisation not yet known (public suggestions)",
+                "name_ru": "Организация пока не указана (предложения посетителей)",
+                "name_kk": "Ұйым әлі көрсетілмеген (келушілердің ұсыныстары)",
+            },
+        )
+    programme = Programme(
+        slug=_free_slug("suggested-" + slugify(to_latin(name))[:60].strip("-")),
+        organisation=known,
+        state=PublicationState.DRAFT,
+        source_url=website,
+        is_public_suggestion=True,
+        suggested_organisation=organisation,
+        suggester_email=email,
+        **_translated("title", {language: name}),
+        **_translated("description", {language: offers}),
+    )
+    programme.save()
+    return programme
+
+
+def _free_slug(base: str) -> str:
+    base = base.rstrip("-") or "suggested"
+    taken = set(Programme.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+@dataclass
+class LinkCheckSummary:
+    programmes: int = 0
+    links: int = 0
+    urls: int = 0
+    broken: list[tuple[Programme, str, str]] = field(default_factory=list)  # programme, field, result
+
+
+def check_links(programmes: QuerySet[Programme], checker: links.LinkChecker) -> LinkCheckSummary:
+    """Check the application and source links of ``programmes`` and record each result.
+
+    Each distinct URL is requested once (programmes sharing it share the result), in an order
+    that alternates between hosts so the per-host rate limit rarely makes us wait. Re-running
+    gives the same records for the same answers.
+    """
+    programmes = list(programmes.order_by("pk").only("pk", "slug", *CHECKED_LINKS))
+    urls = {getattr(p, f) for p in programmes for f in CHECKED_LINKS if getattr(p, f)}
+    results = checker.check_all(urls)
+    today = timezone.localdate()
+    summary = LinkCheckSummary(urls=len(urls))
+    for programme in programmes:
+        values = {}
+        for name in CHECKED_LINKS:
+            url = getattr(programme, name)
+            if not url:
+                continue
+            result = results[url]
+            values |= {
+                f"{name}_result": result.result,
+                f"{name}_final": result.final_url[:500],
+                f"{name}_checked_on": today,
+            }
+            summary.links += 1
+            if is_broken_result(result.result):
+                summary.broken.append((programme, name, result.result))
+        if values:
+            # update(), not save(): a check is not an edit (updated_at and the history stay).
+            Programme.objects.filter(pk=programme.pk).update(**values)
+            summary.programmes += 1
+    return summary
 
 
 def refresh_kzt_amounts() -> int:

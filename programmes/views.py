@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language, gettext
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext, gettext_lazy
 
-from . import resources
+from . import resources, services, spam
 from .filters import DEFAULT_STATUSES, ProgrammeFilter
+from .forms import ProblemReportForm, SuggestionForm
 from .models import Organisation, Programme, ProgrammeType, Sector
 
 
@@ -109,3 +111,87 @@ def organisation_detail(request, slug):
             "warnings": warnings,
         },
     )
+
+
+# --- Public forms ------------------------------------------------------------------------------
+
+# What a person who tripped a check is told (a robot caught by the honeypot is told nothing).
+SPAM_MESSAGES = {
+    spam.Verdict.TOO_FAST: (
+        200,
+        gettext_lazy("That was very quick. Please check the form and send it again in a few seconds."),
+    ),
+    spam.Verdict.EXPIRED: (
+        200,
+        gettext_lazy("This form was open for more than a day. Please send it again."),
+    ),
+    spam.Verdict.RATE_LIMITED: (
+        429,
+        gettext_lazy(
+            "We have received several messages from your connection in the last hour. Please try again later."
+        ),
+    ),
+}
+
+
+def _public_form(request, form_class, template: str, context: dict, save, thanks_url: str):
+    """GET shows the form; a POST is judged by spam.check, then validated, saved and redirected
+    to the thank-you page (POST/redirect/GET). A robot caught by the honeypot or a forged
+    timestamp is redirected there too, with nothing stored, so it learns nothing."""
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST)
+        verdict = spam.check(request)
+        if verdict is spam.Verdict.BOT:
+            return redirect(thanks_url)
+        if verdict is spam.Verdict.OK:
+            if form.is_valid():
+                save(form.cleaned_data)
+                spam.count_submission(request)
+                return redirect(thanks_url)
+        else:
+            status, message = SPAM_MESSAGES[verdict]
+            form.full_clean()
+            form.add_error(None, str(message))
+    else:
+        form = form_class()
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+def report_problem(request, slug):
+    programme = get_object_or_404(Programme.objects.published(), slug=slug)
+    return _public_form(
+        request,
+        ProblemReportForm,
+        "programmes/problemreport_form.html",
+        {"programme": programme},
+        lambda data: services.report_problem(programme, data["message"], data["email"], get_language()),
+        reverse("programmes:report_thanks", kwargs={"slug": slug}),
+    )
+
+
+def report_thanks(request, slug):
+    programme = get_object_or_404(Programme.objects.published(), slug=slug)
+    return render(request, "programmes/thanks.html", {"programme": programme, "kind": "report"})
+
+
+def suggest_programme(request):
+    return _public_form(
+        request,
+        SuggestionForm,
+        "programmes/suggestion_form.html",
+        {},
+        lambda data: services.suggest_programme(
+            name=data["name"],
+            organisation=data["organisation"],
+            website=data["website"],
+            offers=data["offers"],
+            email=data["email"],
+            language=get_language(),
+        ),
+        reverse("programmes:suggest_thanks"),
+    )
+
+
+def suggest_thanks(request):
+    return render(request, "programmes/thanks.html", {"kind": "suggestion"})

@@ -1,0 +1,71 @@
+"""The public forms: report a problem with a programme page, suggest a programme."""
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from . import spam
+
+
+class PublicForm(forms.Form):
+    """A visitor's form with the spam trap and the signed render time (see spam.py)."""
+
+    # Hidden from sight by CSS and skipped by the keyboard; screen readers hear the label.
+    homepage = forms.CharField(
+        label=_("Leave this field empty (it is a trap for spam robots)"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    issued = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A fresh render time every time the form is shown, including after an error.
+        self.initial[spam.TIMESTAMP_FIELD] = spam.issue_token()
+        if self.is_bound:
+            data = self.data.copy()
+            data[spam.TIMESTAMP_FIELD] = self.initial[spam.TIMESTAMP_FIELD]
+            self.data = data
+
+    def public_fields(self):
+        return [field for field in self if field.name not in {spam.HONEYPOT, spam.TIMESTAMP_FIELD}]
+
+
+class WebAddressField(forms.URLField):
+    """A web page's address: http or https only (no ftp:, javascript: or other schemes)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
+EMAIL_HELP = _("Only if we may write to you about it. Never shown on the site.")
+
+
+class ProblemReportForm(PublicForm):
+    message = forms.CharField(
+        label=_("What is wrong or out of date?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("For example: the deadline has moved, the link no longer works, the amount has changed."),
+    )
+    email = forms.EmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
+
+    field_order = ["message", "email"]
+
+
+class SuggestionForm(PublicForm):
+    name = forms.CharField(label=_("Name of the programme"), max_length=250)
+    organisation = forms.CharField(label=_("Organisation that runs it"), max_length=200)
+    website = WebAddressField(
+        label=_("Web address where it is described"),
+        max_length=500,
+        help_text=_("For example: https://example.kz/grants"),
+    )
+    offers = forms.CharField(
+        label=_("What it offers"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Who can apply, what support or how much money, deadlines: whatever you know."),
+    )
+    email = forms.EmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
+
+    field_order = ["name", "organisation", "website", "offers", "email"]
