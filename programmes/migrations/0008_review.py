@@ -34,7 +34,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programmes', '0006_search_indexes'),
+        ('programmes', '0007_search_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
