@@ -47,3 +47,8 @@ class Status(models.TextChoices):
     OPEN = "open", _("Open")
     UPCOMING = "upcoming", _("Upcoming")
     CLOSED = "closed", _("Closed")
+
+
+class AlertFrequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
