@@ -60,7 +60,7 @@ def programme_list(request):
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
-            "alert_query": normalised_query(request.GET),
+            "alert_form": AlertForm(initial={"query": normalised_query(request.GET)}),
         },
     )
 

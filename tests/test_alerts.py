@@ -525,6 +525,10 @@ def test_story_film_grants_in_almaty(client, admin_client, taxonomy, today):
     a matching and a non-matching programme, one correct email goes out, once."""
     page = client.get(f"/ru/programmes/?{FILM_GRANTS_IN_ALMATY}").content.decode()
     assert 'action="/ru/alerts/"' in page
+    assert re.findall(r'type="radio" name="frequency" value="(\w+)"( checked)?', page) == [
+        ("daily", ""),
+        ("weekly", " checked"),
+    ]
     query = re.search(r'name="query" value="([^"]*)"', page).group(1).replace("&amp;", "&")
     subscribe(client, query=query, email="aigerim@example.kz", frequency="daily")
     confirm(client, mail.outbox[0])
