@@ -6,6 +6,7 @@ production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and leaves DEBUG unset.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     # Full-text search, trigram lookups (PostgreSQL); inert on SQLite.
     "django.contrib.postgres",
     "django_filters",
@@ -185,6 +187,67 @@ PUBLIC_FORM_RATE_WINDOW = 60 * 60  # … per address per hour
 # Behind our own reverse proxy REMOTE_ADDR is the proxy: then count by the last address in
 # X-Forwarded-For (the one our proxy appended). Never on when clients reach Django directly.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
+
+
+# --- Email: alerts and reminders ---------------------------------------------------------------
+# EMAIL_URL configures the whole connection in one variable:
+#   smtp://user:password@mail.example.kz:587?tls=1   (STARTTLS)   smtps://…:465   (implicit TLS)
+#   console://   (print emails: the default, so nothing is ever sent by accident)
+# or set EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS one by one.
+def _email_settings() -> dict:
+    url = os.environ.get("EMAIL_URL", "").strip()
+    if not url:
+        if not os.environ.get("EMAIL_HOST"):
+            return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": os.environ["EMAIL_HOST"],
+            "EMAIL_PORT": int(os.environ.get("EMAIL_PORT", "587")),
+            "EMAIL_HOST_USER": os.environ.get("EMAIL_HOST_USER", ""),
+            "EMAIL_HOST_PASSWORD": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "EMAIL_USE_TLS": env_bool("EMAIL_USE_TLS", default=True),
+            "EMAIL_USE_SSL": env_bool("EMAIL_USE_SSL", default=False),
+        }
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps:// or console://.")
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    implicit_tls = parts.scheme == "smtps" or options.get("ssl", "").lower() in {"1", "true", "yes"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if implicit_tls else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": implicit_tls,
+        "EMAIL_USE_TLS": not implicit_tls and options.get("tls", "1").lower() in {"1", "true", "yes"},
+    }
+
+
+_email = _email_settings()
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Creative Funding KZ <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 30
+# Links in emails are absolute and cannot use the request's host: the scheme and host the
+# public site is served on, without a trailing slash.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# An unconfirmed alert or reminder is forgotten after this many days (and its link expires).
+ALERT_CONFIRM_DAYS = 3
+# Subscription requests accepted per address a day and per IP address an hour, so that the
+# forms cannot be used to flood someone's inbox with confirmation emails.
+ALERT_REQUESTS_PER_EMAIL = 3
+ALERT_REQUESTS_PER_IP = 20
+# A digest lists at most this many programmes of each kind (new, changed), then links the search.
+ALERT_DIGEST_LIMIT = 20
 
 LOGGING = {
     "version": 1,

@@ -77,3 +77,8 @@ class LinkError(models.TextChoices):
     TOO_MANY_REDIRECTS = "too-many-redirects", _("Too many redirects")
     INVALID_URL = "invalid-url", _("Not a web address")
     ERROR = "error", _("Unexpected error")
+
+
+class AlertFrequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")

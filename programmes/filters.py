@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -17,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +123,39 @@ class AmountFilter(django_filters.RangeFilter):
     """``amount_min`` / ``amount_max`` (RangeWidget's suffixes), read in ``currency``."""
 
     field_class = NonNegativeRangeField
+
+
+# The parameters a saved search (alert) keeps: everything but the page and the order.
+SAVED_PARAMETERS = (
+    "q",
+    "type",
+    "sector",
+    "city",
+    "applicant",
+    "business_size",
+    "organisation",
+    "amount_min",
+    "amount_max",
+    "currency",
+    "status",
+    "closing_within",
+)
+_SLUG_PARAMETERS = {"type", "sector", "city", "applicant", "business_size", "organisation"}
+
+
+def normalised_query(data) -> str:
+    """A search's canonical query string (``data`` is a QueryDict): the saved parameters only,
+    values trimmed, de-duplicated and sorted, so that one search is stored once however its link
+    was written."""
+    pairs = []
+    for name in SAVED_PARAMETERS:
+        values = set()
+        for raw in data.getlist(name)[:MAX_VALUES_PER_PARAMETER]:
+            value = " ".join(str(raw).split())[: search.MAX_QUERY_LENGTH]
+            if value:
+                values.add(value.lower() if name in _SLUG_PARAMETERS else value)
+        pairs += [(name, value) for value in sorted(values)]
+    return urlencode(pairs)
 
 
 @dataclass
@@ -309,6 +343,32 @@ class ProgrammeFilter(django_filters.FilterSet):
     @property
     def selected_currency(self) -> str:
         return self.currency_code.lower()
+
+    def describe(self) -> list[str]:
+        """The search in words, in the current language, for emails, feeds and the alerts page:
+        ["Sector: Film", "City or region: Almaty"]. Ignored values are left out."""
+        self.errors  # noqa: B018
+        data = self.form.cleaned_data
+        parts = []
+        if search.words(data.get("q") or ""):
+            parts.append(f"{self.filters['q'].label}: “{data['q']}”")
+        for name in self.FACETS:
+            if data.get(name):
+                names = ", ".join(str(term) for term in data[name])
+                parts.append(f"{self.filters[name].label}: {names}")
+        amount = data.get("amount")
+        if amount and (amount.start is not None or amount.stop is not None):
+            low, high = (
+                formats.number_format(value, 0, force_grouping=True) if value is not None else "…"
+                for value in (amount.start, amount.stop)
+            )
+            parts.append(f"{self.filters['amount'].label}: {low}–{high} {self.currency_code}")
+        if data.get("status"):
+            labels = ", ".join(str(Status(value).label) for value in data["status"])
+            parts.append(f"{self.filters['status'].label}: {labels}")
+        if data.get("closing_within") is not None:
+            parts.append(f"{self.filters['closing_within'].label}: {int(data['closing_within'])}")
+        return parts
 
     def facets(self) -> list[FacetGroup]:
         """Counts beside each filter value, each facet counted with every filter applied except

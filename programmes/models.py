@@ -5,6 +5,7 @@ and reused by views, filters, the admin and exports.
 """
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import money, search
 from .choices import (
+    AlertFrequency,
     Currency,
     DeadlineType,
     LinkError,
@@ -489,6 +491,11 @@ class ProgrammeQuerySet(models.QuerySet):
         return self.with_status().order_by(*orderings.get(sort, orderings["deadline"]))
 
 
+# The facts a subscriber is told about when they change ("the deadline moved", "the award grew").
+TERMS_FIELDS = ("opens_on", "closes_on", "amount_min", "amount_max", "currency")
+TRACKED_FIELDS = ("state", *TERMS_FIELDS)
+
+
 class Programme(models.Model):
     # What it is
     # Blank per language: a title in any one language is enough (see the constraint below),
@@ -620,6 +627,10 @@ class Programme(models.Model):
     source_url_checked_on = models.DateField(_("source link checked on"), null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What alerts report (see note_changes): when the programme last became public, and when its
+    # dates or award last changed. Kept here rather than read from a history of every edit.
+    published_at = models.DateTimeField(_("published"), null=True, editable=False)
+    terms_changed_at = models.DateTimeField(_("dates or award changed"), null=True, editable=False)
 
     # Case-folded text in all languages, so word search is case-insensitive for Cyrillic
     # and Kazakh letters on every database (SQLite's LIKE folds only ASCII).
@@ -694,6 +705,7 @@ class Programme(models.Model):
         self.refresh_kzt_amounts()
         self.refresh_search_text()
         forgotten = self.forget_stale_checks()
+        self.note_changes()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
@@ -704,9 +716,12 @@ class Programme(models.Model):
                 "search_title",
                 "search_text",
                 "search_latin",
+                "published_at",
+                "terms_changed_at",
             }
         super().save(*args, **kwargs)
         self._loaded_links = {f: getattr(self, f) for f in CHECKED_LINKS}
+        self._remember_tracked()
         search.update_vectors([self.pk])
 
     def get_absolute_url(self):
@@ -715,11 +730,13 @@ class Programme(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    # Remember what was loaded, so that save() can tell what changed: the links (see
+    # forget_stale_checks) and the public terms (note_changes).
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # The links as loaded, so that save() knows when one was changed (see forget_stale_checks).
         instance._loaded_links = {f: getattr(instance, f) for f in CHECKED_LINKS if f in field_names}
+        instance._remember_tracked()
         return instance
 
     def forget_stale_checks(self) -> list[str]:
@@ -734,6 +751,32 @@ class Programme(models.Model):
                 setattr(self, f"{field}_checked_on", None)
                 cleared += [f"{field}_result", f"{field}_final", f"{field}_checked_on"]
         return cleared
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_tracked()
+
+    def _remember_tracked(self) -> None:
+        # Only the values actually loaded (a deferred field is not fetched just to compare it).
+        self._tracked = {name: self.__dict__[name] for name in TRACKED_FIELDS if name in self.__dict__}
+
+    def note_changes(self, now: datetime.datetime | None = None) -> None:
+        """Stamp ``published_at`` when the programme becomes public (new, or back from draft or
+        the archive: news again) and ``terms_changed_at`` when its dates or award change while
+        it is public. Compared with the values loaded from the database."""
+        now = now or timezone.now()
+        tracked = getattr(self, "_tracked", None)
+        is_published = self.state == PublicationState.PUBLISHED
+        if self._state.adding or tracked is None:
+            if is_published and self.published_at is None:
+                self.published_at = now
+            return
+        if is_published and tracked.get("state", self.state) != PublicationState.PUBLISHED:
+            self.published_at = now
+        elif is_published and any(
+            name in tracked and tracked[name] != getattr(self, name) for name in TERMS_FIELDS
+        ):
+            self.terms_changed_at = now
 
     def refresh_kzt_amounts(self, rates: dict[str, Decimal] | None = None) -> bool:
         """Recompute the award range in tenge; True when it changed."""
@@ -783,6 +826,10 @@ class Programme(models.Model):
 
     def link_is_broken(self, field: str) -> bool:
         return is_broken_result(getattr(self, f"{field}_result"))
+
+    def has_future_deadline(self, today: datetime.date | None = None) -> bool:
+        """Whether a reminder can be asked for: the closing date is after today (Almaty)."""
+        return self.closes_on is not None and self.closes_on > (today or timezone.localdate())
 
     @property
     def is_converted(self) -> bool:
@@ -866,3 +913,119 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"{self.programme} ({self.created_at:%Y-%m-%d})"
+
+
+# --- Alerts and reminders ---------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    """An unguessable identifier for links in emails (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def unconfirmed_since_before(self, moment: datetime.datetime):
+        """Requests never confirmed and older than ``moment``: expired, to be forgotten."""
+        return self.filter(confirmed_at__isnull=True, created_at__lt=moment)
+
+    def for_email(self, email: str):
+        return self.filter(email=email.strip().lower())
+
+
+class Subscription(models.Model):
+    """What alerts and reminders share: an address that confirmed it wants the emails (double
+    opt-in, no account), the language to write in, and the secret token of its links."""
+
+    email = models.EmailField(_("email address"), max_length=254)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    token = models.CharField(max_length=64, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name="%(class)s_unique_token"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="%(class)s_email_lowercase"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class AlertQuerySet(SubscriptionQuerySet):
+    def due(self, now: datetime.datetime):
+        """Confirmed alerts whose period (a day or a week) has passed since the last digest
+        (or since confirmation), with an hour's slack for a scheduler that runs a little early."""
+        slack = datetime.timedelta(hours=1)
+        condition = Q()
+        for frequency, period in ALERT_PERIODS.items():
+            cutoff = now - period + slack
+            condition |= Q(frequency=frequency) & (
+                Q(last_sent_at__lte=cutoff) | Q(last_sent_at__isnull=True, confirmed_at__lte=cutoff)
+            )
+        return self.confirmed().filter(condition)
+
+
+ALERT_PERIODS = {
+    AlertFrequency.DAILY: datetime.timedelta(days=1),
+    AlertFrequency.WEEKLY: datetime.timedelta(days=7),
+}
+
+
+class Alert(Subscription):
+    """ "Email me new programmes like these": a saved search sent as a daily or weekly digest."""
+
+    query = models.CharField(
+        _("search"), max_length=2000, blank=True, help_text=_("The search page's query string.")
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=AlertFrequency.choices, default=AlertFrequency.WEEKLY
+    )
+    last_sent_at = models.DateTimeField(_("last digest sent"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta(Subscription.Meta):
+        verbose_name = _("search alert")
+        verbose_name_plural = _("search alerts")
+        ordering = ["email", "created_at"]
+        constraints = [
+            *Subscription.Meta.constraints,
+            models.UniqueConstraint(fields=["email", "query"], name="alert_unique_search_per_email"),
+            _choices_check("frequency", AlertFrequency, "alert_frequency_valid"),
+        ]
+
+    @property
+    def since(self) -> datetime.datetime | None:
+        """The start of the period the next digest covers."""
+        return self.last_sent_at or self.confirmed_at
+
+
+class Reminder(Subscription):
+    """ "Remind me": emails 14 and 3 days before a programme's closing date. Each reminder
+    remembers the closing date it was sent for, so a moved deadline is reminded of again."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    early_sent_for = models.DateField(_("14-day reminder sent for"), null=True, blank=True)
+    final_sent_for = models.DateField(_("3-day reminder sent for"), null=True, blank=True)
+
+    class Meta(Subscription.Meta):
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        ordering = ["email", "created_at"]
+        constraints = [
+            *Subscription.Meta.constraints,
+            models.UniqueConstraint(fields=["email", "programme"], name="reminder_unique_per_email"),
+        ]

@@ -736,6 +736,7 @@ class ProgrammeResource(resources.ModelResource):
             return
         instance.refresh_kzt_amounts(self.rates)
         instance.refresh_search_text()
+        instance.note_changes()  # bulk_create skips save(): stamp published_at here
         self.new_instances.append(instance)
         self.last_new_instance = instance
 

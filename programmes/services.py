@@ -37,9 +37,10 @@ _BATCH = 500
 
 
 def publish(programmes: QuerySet[Programme]) -> int:
-    """Make programmes public; returns how many changed state."""
+    """Make programmes public; returns how many changed state. Alerts report them as new."""
+    now = timezone.now()
     return programmes.exclude(state=PublicationState.PUBLISHED).update(
-        state=PublicationState.PUBLISHED, updated_at=timezone.now()
+        state=PublicationState.PUBLISHED, published_at=now, updated_at=now
     )
 
 

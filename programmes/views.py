@@ -1,16 +1,21 @@
 """Public pages. Views bind the request to a FilterSet or a QuerySet method and render."""
 
+import smtplib
+
 from django.conf import settings
+from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import resources, services, spam
-from .filters import DEFAULT_STATUSES, ProgrammeFilter
-from .forms import ProblemReportForm, SuggestionForm
-from .models import Organisation, Programme, ProgrammeType, Sector
+from . import alerts, resources, services, spam
+from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
+from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
+from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
 
 
 def _page(request, queryset, warnings: list[str], count: int | None = None):
@@ -57,6 +62,7 @@ def programme_list(request):
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
+            "alert_form": AlertForm(initial={"query": normalised_query(request.GET)}),
         },
     )
 
@@ -195,3 +201,204 @@ def suggest_programme(request):
 
 def suggest_thanks(request):
     return render(request, "programmes/thanks.html", {"kind": "suggestion"})
+
+
+# --- Alerts and reminders -----------------------------------------------------------------------------
+# No accounts: a request is confirmed from the email it sends (double opt-in), and every later
+# link carries a secret token. Responses never say whether an address was already subscribed.
+
+
+def _message(request, title: str, text: str, *, status: int = 200):
+    return render(
+        request, "programmes/subscription_message.html", {"title": title, "text": text}, status=status
+    )
+
+
+def _could_not_send(request):
+    return _message(
+        request,
+        gettext("The email could not be sent"),
+        gettext("We could not send the email just now. Please try again later."),
+        status=503,
+    )
+
+
+def _too_many(request):
+    return _message(
+        request,
+        gettext("Too many requests"),
+        gettext("There have been too many subscription requests for this address. Please try again later."),
+        status=429,
+    )
+
+
+def _describe(query: str) -> list[str]:
+    return alerts.describe_alert(Alert(query=query))
+
+
+@require_http_methods(["GET", "POST"])
+def alert_subscribe(request):
+    """ "Email me new programmes like these": the form is on the search page; this page shows
+    it again with its errors (and stands alone at /alerts/?<search>)."""
+    if request.method == "GET":
+        form = AlertForm(initial={"query": normalised_query(request.GET)})
+        query = form.initial["query"]
+    else:
+        form = AlertForm(request.POST)
+        query = normalised_query(QueryDict(request.POST.get("query", "")))
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+                return _too_many(request)
+            try:
+                alerts.request_alert(
+                    email, form.cleaned_data["query"], form.cleaned_data["frequency"], get_language()
+                )
+            except (OSError, smtplib.SMTPException):
+                return _could_not_send(request)
+            return redirect("programmes:subscription_sent")
+    return render(
+        request,
+        "programmes/alert_form.html",
+        {"form": form, "description": _describe(query), "query": query},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def reminder_subscribe(request, slug):
+    programme = get_object_or_404(Programme.objects.published(), slug=slug)
+    if not programme.has_future_deadline():
+        return _message(
+            request,
+            gettext("No closing date to remind you of"),
+            gettext("This programme has no closing date in the future."),
+            status=400,
+        )
+    form = ReminderForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "programmes/reminder_form.html", {"form": form, "programme": programme}, status=400
+        )
+    email = form.cleaned_data["email"]
+    if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+        return _too_many(request)
+    try:
+        alerts.request_reminder(email, programme, get_language())
+    except (OSError, smtplib.SMTPException):
+        return _could_not_send(request)
+    return redirect("programmes:subscription_sent")
+
+
+@require_GET
+def subscription_sent(request):
+    return _message(
+        request,
+        gettext("Check your inbox"),
+        gettext(
+            "We have sent you an email with a confirmation link. Nothing else will be sent until you "
+            "follow it; the link works for %(days)d days."
+        )
+        % {"days": settings.ALERT_CONFIRM_DAYS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subscription_confirm(request, token):
+    """The confirmation link: a GET shows a button and only the POST confirms, so that mail
+    scanners that follow links cannot subscribe anyone."""
+    try:
+        subscription = alerts.subscription_for_confirm_token(token)
+    except signing.SignatureExpired:
+        return _message(
+            request,
+            gettext("This link has expired"),
+            gettext("Confirmation links work for %(days)d days. Please subscribe again.")
+            % {"days": settings.ALERT_CONFIRM_DAYS},
+            status=410,
+        )
+    if subscription is None:
+        return _message(
+            request,
+            gettext("This link is not valid"),
+            gettext("The subscription it confirms does not exist: it may have been cancelled."),
+            status=404,
+        )
+    if subscription.is_confirmed or (request.method == "POST" and not alerts.confirm(subscription)):
+        return _message(
+            request, gettext("Already confirmed"), gettext("This subscription was already confirmed.")
+        )
+    if request.method == "POST":
+        return _message(
+            request,
+            gettext("Subscription confirmed"),
+            gettext("Thank you. Every email we send has a link to unsubscribe at once."),
+        )
+    return render(request, "programmes/subscription_confirm.html", _subscription_context(subscription))
+
+
+def _subscription_context(subscription) -> dict:
+    if isinstance(subscription, Alert):
+        return {"subscription": subscription, "description": _describe(subscription.query)}
+    return {"subscription": subscription, "programme": subscription.programme}
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" without a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """The unsubscribe link of every email: a GET asks, a POST (the button, or a mail client's
+    one-click request) cancels at once. The secret token is the only authority needed."""
+    subscription = alerts.find_subscription(token)
+    if subscription is None:
+        return _message(
+            request,
+            gettext("Already unsubscribed"),
+            gettext("There is no subscription for this link: you will not get these emails."),
+            status=404,
+        )
+    if request.method == "POST":
+        subscription.delete()
+        return _message(request, gettext("Unsubscribed"), gettext("You will get no more of these emails."))
+    return render(request, "programmes/unsubscribe.html", _subscription_context(subscription))
+
+
+@require_http_methods(["GET", "POST"])
+def manage_subscriptions(request, token):
+    """Every alert and reminder of one address (signed in the link), each with a cancel button."""
+    email = alerts.email_for_manage_token(token)
+    if email is None:
+        return _message(
+            request,
+            gettext("This link is not valid"),
+            gettext("Use the link in one of our emails."),
+            status=404,
+        )
+    if request.method == "POST":
+        subscription = alerts.find_subscription(request.POST.get("subscription", ""))
+        if subscription is not None and subscription.email == email:
+            subscription.delete()
+        return redirect(reverse("programmes:manage", args=[token]))
+    return render(
+        request,
+        "programmes/subscription_manage.html",
+        {
+            "email": email,
+            "alerts": [(alert, _describe(alert.query)) for alert in Alert.objects.for_email(email)],
+            "reminders": Reminder.objects.for_email(email).select_related("programme"),
+        },
+    )
+
+
+@require_GET
+def robots_txt(request):
+    """Crawlers: the sitemap, and no admin, exports, saved-search feeds or subscription links."""
+    lines = ["User-agent: *", f"Disallow: /{settings.ADMIN_URL}"]
+    for code, _name in settings.LANGUAGES:
+        lines += [
+            f"Disallow: /{code}/programmes/export.",
+            f"Disallow: /{code}/programmes/feed.atom",
+            f"Disallow: /{code}/programmes/calendar.ics",
+            f"Disallow: /{code}/alerts/",
+        ]
+    lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

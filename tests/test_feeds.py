@@ -1,0 +1,220 @@
+"""Atom feeds, iCalendar files, sitemap.xml and robots.txt, validated by parsing them."""
+
+import datetime
+import re
+import xml.etree.ElementTree as ET
+
+import icalendar
+import pytest
+import time_machine
+from django.conf import settings
+
+from programmes.choices import PublicationState
+from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+ALMATY = datetime.timezone(datetime.timedelta(hours=5))
+
+
+@pytest.fixture
+def film(db):
+    return {
+        "film": SectorFactory(slug="film", name_en="Film", name_ru="Кино", name_kk="Кино"),
+        "music": SectorFactory(slug="music", name_en="Music", name_ru="Музыка", name_kk="Музыка"),
+        "grant": ProgrammeTypeFactory(slug="grant", name_en="Grant", name_ru="Грант", name_kk="Грант"),
+    }
+
+
+def parse_xml(content: bytes) -> ET.Element:
+    return ET.fromstring(content)  # noqa: S314  (the site's own responses, not untrusted input)
+
+
+def published_on(day, **kwargs):
+    with time_machine.travel(datetime.datetime(*day, 12, tzinfo=ALMATY), tick=False):
+        return ProgrammeFactory(**kwargs)
+
+
+# --- Atom -------------------------------------------------------------------------------------------
+
+
+def test_search_feed_lists_the_searchs_programmes_newest_first(client, places, film, today):
+    older = published_on(
+        (2026, 1, 10), title_ru="Старый кинофонд", sectors=[film["film"]], is_nationwide=True
+    )
+    newer = published_on(
+        (2026, 2, 20),
+        title_ru="Новый кинофонд",
+        summary_ru="Гранты на кино & анимацию",
+        sectors=[film["film"]],
+        locations=[places["almaty"]],
+    )
+    published_on((2026, 2, 25), title_ru="Музыка", sectors=[film["music"]], is_nationwide=True)
+    published_on((2026, 2, 26), title_ru="Кино в Актау", sectors=[film["film"]], locations=[places["aktau"]])
+    published_on((2026, 2, 27), title_ru="Черновик", sectors=[film["film"]], state=PublicationState.DRAFT)
+
+    response = client.get("/ru/programmes/feed.atom?sector=film&city=almaty&page=2")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = parse_xml(response.content)
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "ru"
+    assert feed.findtext(f"{ATOM}title") == "Программы: Отрасль: Кино; Город или область: Алматы"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Новый кинофонд", "Старый кинофонд"]
+    first = entries[0]
+    assert first.find(f"{ATOM}link").get("href") == f"http://testserver/ru/programmes/{newer.slug}/"
+    assert first.findtext(f"{ATOM}id") == f"http://testserver/ru/programmes/{newer.slug}/"
+    assert first.findtext(f"{ATOM}summary") == "Гранты на кино & анимацию"
+    assert first.findtext(f"{ATOM}published") == "2026-02-20T07:00:00+00:00"  # noon in Almaty
+    assert [c.get("term") for c in first.findall(f"{ATOM}category")] == ["Кино"]
+    self_link = next(link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self")
+    assert self_link.get("href") == "http://testserver/ru/programmes/feed.atom?sector=film&city=almaty"
+    assert older.slug in entries[1].findtext(f"{ATOM}id")
+
+
+def test_search_page_links_its_feed_and_calendar(client, film, today):
+    html = client.get("/en/programmes/?sector=film&sort=title&page=1").content.decode()
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="New programmes for this search (Atom feed)" '
+        'href="/en/programmes/feed.atom?sector=film">' in html
+    )
+    assert 'href="/en/programmes/calendar.ics?sector=film"' in html
+
+
+def test_feed_with_bad_parameters_still_answers(client, film, today):
+    response = client.get("/en/programmes/feed.atom?sector=nonsense&amount_min=abc&closing_within=-4")
+    assert response.status_code == 200
+    assert parse_xml(response.content).findtext(f"{ATOM}title") == "Programmes: All programmes"
+
+
+# --- iCalendar -----------------------------------------------------------------------------------------
+
+
+def test_programme_calendar_has_its_dates_as_all_day_events(client, today):
+    long_summary = "Гранты для фильмов, сериалов; анимации, документального кино — " * 3
+    programme = ProgrammeFactory(
+        title_ru="Кинофонд, этап 2",
+        summary_ru=long_summary,
+        deadline_type="fixed",
+        opens_on=datetime.date(2026, 3, 10),
+        closes_on=datetime.date(2026, 4, 30),
+    )
+    response = client.get(f"/ru/programmes/{programme.slug}/calendar.ics")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    raw = response.content
+    assert raw.endswith(b"\r\n")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert "Кинофонд\\, этап 2".encode() in raw  # commas escaped
+
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert str(calendar["X-WR-TIMEZONE"]) == "Asia/Almaty"
+    events = calendar.walk("VEVENT")
+    assert [(str(e["SUMMARY"]), e.decoded("DTSTART"), e.decoded("DTEND")) for e in events] == [
+        ("Начало приёма заявок: Кинофонд, этап 2", datetime.date(2026, 3, 10), datetime.date(2026, 3, 11)),
+        ("Срок подачи заявок: Кинофонд, этап 2", datetime.date(2026, 4, 30), datetime.date(2026, 5, 1)),
+    ]
+    url = f"http://testserver/ru/programmes/{programme.slug}/"
+    assert [str(e["URL"]) for e in events] == [url, url]
+    assert str(events[1]["DESCRIPTION"]) == f"{long_summary}\n\n{url}".strip()
+    uids = [str(e["UID"]) for e in events]
+    assert uids == [f"programme-{programme.pk}-opens@127.0.0.1", f"programme-{programme.pk}-closes@127.0.0.1"]
+
+    # Stable: the same in another language and after the deadline moves.
+    programme.closes_on = datetime.date(2026, 5, 15)
+    programme.save()
+    again = icalendar.Calendar.from_ical(client.get(f"/en/programmes/{programme.slug}/calendar.ics").content)
+    assert [str(e["UID"]) for e in again.walk("VEVENT")] == uids
+    assert again.walk("VEVENT")[1].decoded("DTSTART") == datetime.date(2026, 5, 15)
+
+
+def test_programme_page_links_its_calendar_only_when_it_has_dates(client, today):
+    dated = ProgrammeFactory(deadline_type="fixed", closes_on=datetime.date(2026, 4, 30))
+    rolling = ProgrammeFactory()
+    link = 'href="/en/programmes/{}/calendar.ics"'
+    assert link.format(dated.slug) in client.get(f"/en/programmes/{dated.slug}/").content.decode()
+    assert link.format(rolling.slug) not in client.get(f"/en/programmes/{rolling.slug}/").content.decode()
+    assert client.get("/en/programmes/no-such-programme/calendar.ics").status_code == 404
+
+
+def test_search_calendar_has_the_upcoming_deadlines_of_the_search(client, film, today):
+    def fixed(title, closes_on, sector="film", **kwargs):
+        return ProgrammeFactory(
+            title_en=title, deadline_type="fixed", closes_on=closes_on, sectors=[film[sector]], **kwargs
+        )
+
+    fixed("Later", datetime.date(2026, 5, 1))
+    fixed("Sooner", datetime.date(2026, 3, 20))
+    fixed("Today", datetime.date(2026, 3, 1))
+    fixed("Closed", datetime.date(2026, 2, 1))
+    fixed("Music", datetime.date(2026, 3, 5), sector="music")
+    fixed("Draft", datetime.date(2026, 3, 6), state=PublicationState.DRAFT)
+    ProgrammeFactory(title_en="Rolling", sectors=[film["film"]])
+
+    response = client.get("/en/programmes/calendar.ics?sector=film")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert [(str(e["SUMMARY"]), e.decoded("DTSTART")) for e in calendar.walk("VEVENT")] == [
+        ("Deadline: Today", datetime.date(2026, 3, 1)),
+        ("Deadline: Sooner", datetime.date(2026, 3, 20)),
+        ("Deadline: Later", datetime.date(2026, 5, 1)),
+    ]
+    assert 'filename="deadlines-en.ics"' in response["Content-Disposition"]
+
+
+# --- sitemap.xml and robots.txt ------------------------------------------------------------------
+
+
+def test_sitemap_lists_every_public_page_in_three_languages_with_alternates(client, today):
+    organisation = OrganisationFactory(slug="tolqyn")
+    OrganisationFactory(slug="no-public-programmes")
+    first = ProgrammeFactory(slug="first", organisation=organisation)
+    ProgrammeFactory(slug="second", organisation=organisation)
+    ProgrammeFactory(slug="draft", state=PublicationState.DRAFT)
+
+    index = parse_xml(client.get("/sitemap.xml").content)
+    sections = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert sections == [
+        "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-programmes.xml",
+        "http://testserver/sitemap-organisations.xml",
+    ]
+    urls = {}
+    for section in sections:
+        document = parse_xml(client.get(section.removeprefix("http://testserver")).content)
+        for url in document.findall(f"{SITEMAP}url"):
+            alternates = {link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")}
+            urls[url.findtext(f"{SITEMAP}loc")] = (url.findtext(f"{SITEMAP}lastmod"), alternates)
+
+    paths = sorted(loc.removeprefix("http://testserver") for loc in urls)
+    expected = [
+        f"/{lang}/{page}"
+        for lang in ("kk", "ru", "en")
+        for page in ("", "programmes/", "programmes/first/", "programmes/second/", "organisations/tolqyn/")
+    ]
+    assert paths == sorted(expected)
+    lastmod, alternates = urls["http://testserver/kk/programmes/first/"]
+    assert lastmod == first.updated_at.date().isoformat()
+    assert alternates == {
+        "kk": "http://testserver/kk/programmes/first/",
+        "ru": "http://testserver/ru/programmes/first/",
+        "en": "http://testserver/en/programmes/first/",
+        # Without a language prefix: LocaleMiddleware sends each visitor to their language.
+        "x-default": "http://testserver/programmes/first/",
+    }
+    redirect = client.get("/programmes/first/", headers={"accept-language": "kk"})
+    assert redirect["Location"] == "/kk/programmes/first/"
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_paths(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert f"Disallow: /{settings.ADMIN_URL}" in lines
+    for lang in ("kk", "ru", "en"):
+        for path in ("programmes/export.", "programmes/feed.atom", "programmes/calendar.ics", "alerts/"):
+            assert f"Disallow: /{lang}/{path}" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert not any(re.match(r"Disallow: /(kk|ru|en)/programmes/$", line) for line in lines)
