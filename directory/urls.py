@@ -3,8 +3,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from programmes.views import healthz
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # Outside the language prefix, for load balancers (see docs/deploy.md).
+    path("healthz", healthz, name="healthz"),
 ]
 
 # Every public page lives under its language: /kk/, /ru/, /en/. A bare "/" is redirected by
