@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install test lint superuser
+.PHONY: run install test lint superuser collectstatic
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -30,3 +30,7 @@ lint: install
 
 superuser: install
 	DEBUG=1 $(BIN)/python manage.py createsuperuser
+
+# Production builds run this once per release (DEBUG off: hashed, compressed files for WhiteNoise).
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput

@@ -226,6 +226,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout ends when the page says it does: retrying while locked out does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Every failed sign-in is kept for staff to review (Axes → Access failures in the admin).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "programmes.views.admin_locked_out"
 AXES_CLIENT_IP_CALLABLE = "programmes.middleware.client_ip"
 # Passwords are never stored with a failed attempt (they are often a real password, mistyped).
@@ -253,7 +257,7 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
 IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "200"))
 # XLSX and ODS are zip files: their members' declared sizes, added up, and each member's
 # compression ratio are checked before a spreadsheet library opens them (zip bombs).
-IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_SIZE", str(100 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_SIZE", str(64 * 1024 * 1024)))
 IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "200"))
 # Uploads up to this size are kept in memory, larger ones go to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_FILE_SIZE

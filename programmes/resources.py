@@ -21,7 +21,9 @@ import csv
 import datetime
 import difflib
 import io
+import logging
 import re
+import time
 import zipfile
 from decimal import Decimal, InvalidOperation
 
@@ -57,6 +59,8 @@ from .models import (
 from .search import normalise
 from .translation import ProgrammeTranslationOptions
 from .transliteration import to_latin
+
+import_log = logging.getLogger("directory.import")
 
 LANGUAGES = ("en", "ru", "kk")
 BATCH_SIZE = 500
@@ -561,9 +565,33 @@ class ProgrammeResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(
+        started = time.perf_counter()
+        result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
         )
+        user = kwargs.get("user")
+        totals = result.totals
+        import_log.info(
+            "Import of %s: %s",
+            kwargs.get("file_name") or "",
+            "dry run" if dry_run else ("saved" if not self._failed(result) else "nothing saved"),
+            extra={
+                "file_name": str(kwargs.get("file_name") or ""),
+                "rows": len(dataset),
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
+                "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
+                "errors": len(result.invalid_rows) + len(result.row_errors()) + len(result.base_errors),
+                "dry_run": bool(dry_run),
+                "user_id": getattr(user, "pk", None),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return result
+
+    @staticmethod
+    def _failed(result) -> bool:
+        return result.has_errors() or result.has_validation_errors()
 
     def get_import_fields(self):
         # The library rebuilds this list several times per row; it does not change during an import.

@@ -110,6 +110,14 @@ def rich_text(text) -> str:
 
 
 @register.filter
+def web_url(value) -> str:
+    """A stored link, if it is a web address; "" otherwise. Forms and imports only accept web
+    addresses, but a link must never become a javascript: or data: URL on the page."""
+    value = str(value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
 def status_label(status: str) -> str:
     """ "open" → "Open", in the page's language."""
     try:
