@@ -326,7 +326,7 @@ def test_public_pages_have_a_strict_policy_and_a_nonce_for_json_ld(client):
 
 def policy(response) -> dict[str, str]:
     directives = (d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
-    return {name: value for name, value in directives}
+    return dict(directives)
 
 
 def test_pages_without_script_send_the_policy_without_a_nonce(client):
@@ -719,6 +719,7 @@ def test_a_staff_member_without_rights_reaches_no_admin_page(client, settings):
     # A failed and a successful sign-in give django-axes' own admin pages a row each.
     client.post("/admin/login/", {"username": "ghost", "password": "wrong"}, REMOTE_ADDR="10.0.0.5")
     client.post("/admin/login/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.0.0.5")
+    assert client.session["_auth_user_id"] == str(staff.pk)
     # An object that does not exist gets a redirect before any permission check: every
     # registered model needs a real row for its change, delete and history pages to be tested.
     objects = {(m._meta.app_label, m._meta.model_name): m.objects.first() for m in admin.site._registry}
