@@ -81,7 +81,9 @@ def test_programme_page_has_hreflang_alternates_and_json_ld(client, tolqyn):
             f'<link rel="alternate" hreflang="{code}" href="http://testserver/{code}/programmes/tolqyn-film-fund/">'
             in html
         )
-    data = json.loads(re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', html, re.S).group(1)
+    )
     assert data["@type"] == "MonetaryGrant"
     assert data["name"] == "Фонд кино Tolqyn"
     assert data["funder"]["name"] == "Tolqyn Film Fund"
