@@ -31,6 +31,8 @@ lint: install
 superuser: install
 	DEBUG=1 $(BIN)/python manage.py createsuperuser
 
-# Production builds run this once per release (DEBUG off: hashed, compressed files for WhiteNoise).
+# Production builds run this once per release, in the production environment (SECRET_KEY set,
+# DEBUG off): hashed, compressed files in STATIC_ROOT for WhiteNoise. See docs/deploy.md.
 collectstatic: install
+	@test -n "$$SECRET_KEY" || { echo "collectstatic: set the production environment (SECRET_KEY, ...) first; see docs/deploy.md"; exit 1; }
 	$(BIN)/python manage.py collectstatic --noinput

@@ -9,8 +9,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # gunicorn's rule of thumb: two workers per core, plus one.
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * multiprocessing.cpu_count() + 1)
-# A request that takes longer than this is a bug or an attack; the worker is restarted.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# A worker silent for longer than this is restarted. Generous, because an admin import of the
+# largest allowed file (20,000 rows) runs inside one request: about a minute on PostgreSQL.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Workers are replaced now and then, so that a slow leak in any library never grows for long.
