@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install test lint superuser
+.PHONY: run install test lint superuser collectstatic
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -30,3 +30,9 @@ lint: install
 
 superuser: install
 	DEBUG=1 $(BIN)/python manage.py createsuperuser
+
+# Production builds run this once per release, in the production environment (SECRET_KEY set,
+# DEBUG off): hashed, compressed files in STATIC_ROOT for WhiteNoise. See docs/deploy.md.
+collectstatic: install
+	@test -n "$$SECRET_KEY" || { echo "collectstatic: set the production environment (SECRET_KEY, ...) first; see docs/deploy.md"; exit 1; }
+	$(BIN)/python manage.py collectstatic --noinput

@@ -4,11 +4,13 @@ Every value has a safe default for a newcomer's first run (SQLite, DEBUG on only
 production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and leaves DEBUG unset.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles, so that runserver serves files as production does (WhiteNoise).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
@@ -52,11 +56,18 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "import_export",
+    "csp",
+    "axes",
     "programmes",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (errors and redirects included) is timed and logged.
+    "programmes.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS redirect: no session, locale or CSRF work for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "programmes.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +75,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username/address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "directory.urls"
@@ -80,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "programmes.context_processors.languages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -132,7 +152,18 @@ USE_TZ = True
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `make collectstatic` (part of every deployment) gathers the files here; WhiteNoise serves them.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed, content-hashed names (cached for a year by browsers) in production; plain
+    # files while developing, so that no collectstatic is needed for `make run` or the tests.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or env_bool("PLAIN_STATIC_FILES")
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security --------------------------------------------------------------------------
 # Safe by default: these are on unless DEBUG is, so production needs no extra switches.
@@ -140,9 +171,20 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF token from the cookie (forms carry it), so scripts cannot either.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A load balancer probes /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's one-way decision (browsers ship the list; leaving it takes
+    # months), so it is opt-in through SECURE_HSTS_PRELOAD and its deploy-check warning is silenced.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -153,6 +195,47 @@ if env_bool("BEHIND_PROXY"):
 
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+# Content Security Policy (django-csp). Public pages run no script of ours: only elements that
+# carry the request's nonce (the programme page's JSON-LD) are allowed, never inline handlers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The admin alone (programmes.middleware.ContentSecurityPolicyMiddleware applies it under
+# ADMIN_URL): Django's admin widgets and django-import-export's export form use inline
+# handlers and style attributes. A nonce would disable 'unsafe-inline', so none is sent here.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+}
+
+# Admin login throttling (django-axes): a username is locked out from the address that failed
+# AXES_FAILURE_LIMIT times in a row, for AXES_COOLOFF_TIME; the same person elsewhere, or
+# someone else at the same office address, can still sign in.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends when the page says it does: retrying while locked out does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Every failed sign-in is kept for staff to review (Axes → Access failures in the admin).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "programmes.views.admin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "programmes.middleware.client_ip"
+# Passwords are never stored with a failed attempt (they are often a real password, mistyped).
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 # --- Spreadsheet import and export (django-import-export) --------------------------------
 # Import and export are real permissions (programmes.import_programme / export_programme).
@@ -249,9 +332,31 @@ ALERT_REQUESTS_PER_IP = 20
 # A digest lists at most this many programmes of each kind (new, changed), then links the search.
 ALERT_DIGEST_LIMIT = 20
 
+# Spreadsheet imports (admin and import_programmes): what a file may hold before it is even
+# parsed, so that a wrong or hostile file is refused with a message instead of filling memory.
+IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "200"))
+# XLSX and ODS are zip files: their members' declared sizes, added up, and each member's
+# compression ratio are checked before a spreadsheet library opens them (zip bombs).
+IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_SIZE", str(64 * 1024 * 1024)))
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "200"))
+# Uploads up to this size are kept in memory, larger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_FILE_SIZE
+
+# One JSON object per line on stdout (programmes.logs.JSONFormatter): requests, imports, errors.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {"json": {"()": "programmes.logs.JSONFormatter"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Requests are logged once, by programmes.middleware.RequestLogMiddleware (without
+        # query strings); Django's own request and development-server lines would repeat them.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -5,10 +5,12 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from programmes.sitemaps import SITEMAPS
-from programmes.views import robots_txt
+from programmes.views import healthz, robots_txt
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # Outside the language prefix, for load balancers (see docs/deploy.md).
+    path("healthz", healthz, name="healthz"),
     # One index for every language, one file per section (paged past 50,000 URLs); each entry
     # lists its kk/ru/en alternates.
     path(

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.forms import ImportForm
 from import_export.results import RowResult
 from modeltranslation.admin import TabbedTranslationAdmin
 
@@ -114,6 +115,18 @@ class VerifiedBeforeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LimitedImportForm(ImportForm):
+    """The upload form, refusing a file past IMPORT_MAX_FILE_SIZE before it is stored or read."""
+
+    def clean_import_file(self):
+        import_file = self.cleaned_data["import_file"]
+        try:
+            resources.check_file_size(import_file.size)
+        except resources.ImportFileError as error:
+            raise ValidationError(str(error)) from None
+        return import_file
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
     list_display = (
@@ -164,6 +177,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
     # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
     resource_classes = [resources.ProgrammeResource]
     formats = resources.FORMATS
+    import_form_class = LimitedImportForm
     import_template_name = "admin/programmes/programme/import.html"
     import_export_change_list_template = "admin/programmes/programme/change_list_import_export.html"
     fieldsets = (

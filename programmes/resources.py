@@ -21,14 +21,20 @@ import csv
 import datetime
 import difflib
 import io
+import logging
 import re
+import time
+import zipfile
 from decimal import Decimal, InvalidOperation
 
 import tablib
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import override as language_override
@@ -53,6 +59,8 @@ from .models import (
 from .search import normalise
 from .translation import ProgrammeTranslationOptions
 from .transliteration import to_latin
+
+import_log = logging.getLogger("directory.import")
 
 LANGUAGES = ("en", "ru", "kk")
 BATCH_SIZE = 500
@@ -557,9 +565,33 @@ class ProgrammeResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(
+        started = time.perf_counter()
+        result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
         )
+        user = kwargs.get("user")
+        totals = result.totals
+        import_log.info(
+            "Import of %s: %s",
+            kwargs.get("file_name") or "",
+            "dry run" if dry_run else ("saved" if not self._failed(result) else "nothing saved"),
+            extra={
+                "file_name": str(kwargs.get("file_name") or ""),
+                "rows": len(dataset),
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
+                "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
+                "errors": len(result.invalid_rows) + len(result.row_errors()) + len(result.base_errors),
+                "dry_run": bool(dry_run),
+                "user_id": getattr(user, "pk", None),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return result
+
+    @staticmethod
+    def _failed(result) -> bool:
+        return result.has_errors() or result.has_validation_errors()
 
     def get_import_fields(self):
         # The library rebuilds this list several times per row; it does not change during an import.
@@ -864,7 +896,19 @@ class _NeutralisingFormat:
         return super().export_data(safe, **kwargs)
 
 
-class CSV(_NeutralisingFormat, base_formats.CSV):
+class _LimitedFormat:
+    """Refuses a file past the import limits (settings.IMPORT_MAX_*) before and while parsing it,
+    in the admin (which calls ``create_dataset``) and on the command line alike."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        size = len(in_stream.encode() if isinstance(in_stream, str) else in_stream)
+        check_file_size(size)
+        dataset = self.read(in_stream)
+        check_shape(dataset)
+        return dataset
+
+
+class CSV(_LimitedFormat, _NeutralisingFormat, base_formats.CSV):
     """UTF-8 with or without a byte-order mark, comma or semicolon delimited."""
 
     def is_binary(self):
@@ -873,7 +917,7 @@ class CSV(_NeutralisingFormat, base_formats.CSV):
     def get_read_mode(self):
         return "rb"
 
-    def create_dataset(self, in_stream, **kwargs):
+    def read(self, in_stream):
         if isinstance(in_stream, bytes):
             try:
                 in_stream = in_stream.decode("utf-8-sig")
@@ -882,6 +926,11 @@ class CSV(_NeutralisingFormat, base_formats.CSV):
                     gettext("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
                 ) from None
         in_stream = in_stream.lstrip("\ufeff")
+        if "\x00" in in_stream:
+            # UTF-16 text of plain Latin letters decodes as UTF-8 with a NUL after each letter.
+            raise ImportFileError(
+                gettext("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+            )
         first_line = in_stream.split("\n", 1)[0]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         reader = csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter)
@@ -889,6 +938,7 @@ class CSV(_NeutralisingFormat, base_formats.CSV):
         dataset = tablib.Dataset()
         if not rows:
             return dataset
+        check_columns(len(rows[0]))
         width = len(rows[0])
         dataset.headers = rows[0]
         for row in rows[1:]:
@@ -900,28 +950,52 @@ class CSV(_NeutralisingFormat, base_formats.CSV):
         return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
-class XLSX(_NeutralisingFormat, base_formats.XLSX):
+class XLSX(_LimitedFormat, _NeutralisingFormat, base_formats.XLSX):
     """Reads the first sheet (the library reads the active one), keeping row numbers."""
 
-    def create_dataset(self, in_stream):
+    def read(self, in_stream):
         import openpyxl
 
+        check_zip(in_stream, "XLSX")
         book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
+        try:
+            return self._read_sheet(book.worksheets[0])
+        finally:
+            book.close()
+
+    @staticmethod
+    def _read_sheet(sheet) -> tablib.Dataset:
+        # The sheet's declared size (<dimension ref="A1:XFD1048576"/>) is not trusted: openpyxl
+        # would pad every row to it. Cells are read as they are, at most one column past the limit.
+        sheet.reset_dimensions()
+        max_columns = settings.IMPORT_MAX_COLUMNS
+        rows = sheet.iter_rows(min_row=1, max_col=max_columns + 1, values_only=True)
         dataset = tablib.Dataset()
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        header = list(next(rows, None) or ())
+        while header and is_blank(header[-1]):
+            header.pop()
+        if not header:
             return dataset
+        check_columns(len(header))
         width = len(header)
         dataset.headers = [h if h is not None else "" for h in header]
-        for row in rows:
-            dataset.append((list(row) + [None] * width)[:width])
-        book.close()
+        blank_rows = 0
+        for number, row in enumerate(rows, start=1):
+            values = (list(row) + [None] * width)[:width]
+            if all(is_blank(v) for v in values):
+                # Kept only if a filled row follows, so that row numbers stay the sheet's own.
+                blank_rows += 1
+                continue
+            if number > settings.IMPORT_MAX_ROWS:
+                raise ImportFileError(_too_many_rows())
+            for _ in range(blank_rows):
+                dataset.append([None] * width)
+            blank_rows = 0
+            dataset.append(values)
         return dataset
 
 
-class ODS(_NeutralisingFormat, base_formats.ODS):
+class ODS(_LimitedFormat, _NeutralisingFormat, base_formats.ODS):
     """The library treats ODS (a zip file) as text; it is read as bytes here."""
 
     def is_binary(self):
@@ -930,15 +1004,92 @@ class ODS(_NeutralisingFormat, base_formats.ODS):
     def get_read_mode(self):
         return "rb"
 
-    def create_dataset(self, in_stream, **kwargs):
+    def read(self, in_stream):
+        check_zip(in_stream, "ODS")
         return tablib.import_set(in_stream, format="ods")
 
 
-class JSON(_NeutralisingFormat, base_formats.JSON):
-    def create_dataset(self, in_stream, **kwargs):
+class JSON(_LimitedFormat, _NeutralisingFormat, base_formats.JSON):
+    def read(self, in_stream):
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode("utf-8-sig")
-        return super().create_dataset(in_stream, **kwargs)
+        return base_formats.JSON.create_dataset(self, in_stream)
+
+
+# --- Import limits ---------------------------------------------------------------------------------------
+
+
+def check_file_size(size: int) -> None:
+    """A file larger than IMPORT_MAX_FILE_SIZE is refused before it is read."""
+    if size > settings.IMPORT_MAX_FILE_SIZE:
+        raise ImportFileError(
+            gettext(
+                "The file is %(size)s; files of up to %(limit)s can be imported. Split it into smaller files."
+            )
+            % {"size": filesizeformat(size), "limit": filesizeformat(settings.IMPORT_MAX_FILE_SIZE)}
+        )
+
+
+def check_columns(count: int) -> None:
+    if count > settings.IMPORT_MAX_COLUMNS:
+        raise ImportFileError(
+            gettext(
+                "The file has more than %(limit)s columns. Delete the columns that are not in the "
+                "import template and upload it again."
+            )
+            % {"limit": settings.IMPORT_MAX_COLUMNS}
+        )
+
+
+def _too_many_rows() -> str:
+    return gettext("The file has more than %(limit)s rows. Split it into smaller files.") % {
+        "limit": intcomma(settings.IMPORT_MAX_ROWS)
+    }
+
+
+def check_shape(dataset: tablib.Dataset) -> None:
+    """At most IMPORT_MAX_COLUMNS columns and IMPORT_MAX_ROWS rows (blank trailing rows aside)."""
+    check_columns(len(dataset.headers or []))
+    rows = len(dataset)
+    while rows and all(is_blank(v) for v in dataset[rows - 1]):
+        rows -= 1
+    if rows > settings.IMPORT_MAX_ROWS:
+        raise ImportFileError(_too_many_rows())
+
+
+# Members smaller than this may compress at any ratio (an empty sheet's XML is mostly repetition).
+_RATIO_CHECKED_FROM = 1024 * 1024
+
+
+def check_zip(content: bytes, file_type: str) -> None:
+    """XLSX and ODS files are zip archives: refuse one whose members, as declared in the archive's
+    directory, would unpack past IMPORT_MAX_UNCOMPRESSED_SIZE or compress suspiciously well.
+
+    The declared sizes can be trusted as a bound: Python's zipfile, which openpyxl and odfpy use,
+    stops at a member's declared size and fails its checksum rather than read further.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise ImportFileError(
+            gettext("The file could not be read as %(format)s: it may be damaged or of another type.")
+            % {"format": file_type}
+        ) from error
+    total = sum(member.file_size for member in members)
+    too_compressed = any(
+        member.file_size > _RATIO_CHECKED_FROM
+        and member.file_size > settings.IMPORT_MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if total > settings.IMPORT_MAX_UNCOMPRESSED_SIZE or too_compressed:
+        raise ImportFileError(
+            gettext(
+                "The file would unpack to more than %(limit)s, or is packed far more tightly than a "
+                "spreadsheet is: it is not imported."
+            )
+            % {"limit": filesizeformat(settings.IMPORT_MAX_UNCOMPRESSED_SIZE)}
+        )
 
 
 FORMATS = [XLSX, CSV, ODS, JSON]

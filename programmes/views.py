@@ -1,14 +1,17 @@
 """Public pages. Views bind the request to a FilterSet or a QuerySet method and render."""
 
+import logging
 import smtplib
 
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +19,8 @@ from . import alerts, resources, services, spam
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
+
+logger = logging.getLogger(__name__)
 
 
 def _page(request, queryset, warnings: list[str], count: int | None = None):
@@ -402,3 +407,32 @@ def robots_txt(request):
         ]
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when this process can reach the database, 503 when it cannot.
+    Says nothing else (no versions, no hosts): the address is public."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database is unreachable")
+        return JsonResponse({"status": "error"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def admin_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the admin's look, the staff member's language,
+    how long to wait; 429 so that scripts see a rate limit, not a wrong password."""
+    return render(
+        request,
+        "admin/locked_out.html",
+        {
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "title": gettext("Too many failed sign-in attempts"),
+        },
+        status=429,
+    )

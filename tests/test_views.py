@@ -81,7 +81,9 @@ def test_programme_page_has_hreflang_alternates_and_json_ld(client, tolqyn):
             f'<link rel="alternate" hreflang="{code}" href="http://testserver/{code}/programmes/tolqyn-film-fund/">'
             in html
         )
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', html, re.S).group(1)
+    )
     assert data["@type"] == "MonetaryGrant"
     assert data["name"] == "Фонд кино Tolqyn"
     assert data["funder"]["name"] == "Tolqyn Film Fund"
@@ -180,14 +182,16 @@ def test_search_page_query_count_does_not_grow_with_results(client, places):
     assert one[0] == twenty[0]
 
 
-def test_programme_page_escapes_user_text(client, tolqyn):
-    tolqyn.summary_en = '<img src=x onerror="alert(1)">'
-    tolqyn.description_en = "<b>bold</b>"
+def test_programme_page_escapes_plain_text_and_sanitises_rich_text(client, tolqyn):
+    tolqyn.summary_en = '<img src=x onerror="alert(1)"> <b>plain</b>'
+    tolqyn.description_en = '<b>bold</b> <img src=x onerror="alert(1)">'
     tolqyn.save()
     html = client.get("/en/programmes/tolqyn-film-fund/").content.decode()
     assert "<img src=x" not in html
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    # The summary is plain text: escaped as typed.
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &lt;b&gt;plain&lt;/b&gt;" in html
+    # The description is rich text (Markdown): allowed tags stay, the rest is removed.
+    assert '<div class="prose"><p><b>bold</b> </p></div>' in html
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
+import markdown as markdown_lib
+import nh3
 from django import template
 from django.conf import settings
 from django.utils import formats
@@ -70,6 +72,49 @@ def kzt_equivalent(programme) -> str:
 def highlight(text, query):
     """Escaped text with the words matching the search marked (<mark>)."""
     return search.highlight(str(text), query or "")
+
+
+# What staff may use in long texts (descriptions, eligibility, how to apply): Markdown's
+# paragraphs, emphasis, lists, quotes, links and small headings (the page owns h1 and h2).
+RICH_TEXT_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote", "code", "pre",
+    "h3", "h4", "hr",
+}  # fmt: skip
+RICH_TEXT_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _only_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 passes relative URLs through; a typed link must name its scheme, one of ours.
+    if tag == "a" and attribute == "href" and not value.strip().lower().startswith(RICH_TEXT_LINK_SCHEMES):
+        return None
+    return value
+
+
+_rich_text_cleaner = nh3.Cleaner(
+    tags=RICH_TEXT_TAGS,
+    attributes={"a": {"href", "title"}},
+    url_schemes={scheme.split(":")[0] for scheme in RICH_TEXT_LINK_SCHEMES},
+    link_rel="nofollow noopener",
+    strip_comments=True,
+    attribute_filter=_only_absolute_links,
+)
+
+
+@register.filter
+def rich_text(text) -> str:
+    """Markdown typed in the admin or imported, as sanitised HTML: only the tags above, links
+    only to http, https and mailto, with rel="nofollow noopener". Raw HTML in the text goes
+    through the same allowlist (script, style and iframe elements and on* attributes never do)."""
+    html = markdown_lib.markdown(str(text or ""), extensions=["nl2br", "sane_lists"], output_format="html")
+    return mark_safe(_rich_text_cleaner.clean(html))  # noqa: S308 (sanitised by nh3 just above)
+
+
+@register.filter
+def web_url(value) -> str:
+    """A stored link, if it is a web address; "" otherwise. Forms and imports only accept web
+    addresses, but a link must never become a javascript: or data: URL on the page."""
+    value = str(value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else ""
 
 
 @register.filter
@@ -192,7 +237,12 @@ def programme_json_ld(context, programme):
             programme.closes_on.isoformat()
         )
     payload = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+    # The nonce lets the element through the Content Security Policy (script-src 'nonce-…').
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>',
+        getattr(request, "csp_nonce", ""),
+        mark_safe(payload),  # noqa: S308
+    )
 
 
 @register.simple_tag

@@ -33,7 +33,10 @@ class Command(BaseCommand):
 
     def _import(self, file: Path, dry_run: bool, importer) -> None:
         try:
-            dataset = resources.read_dataset(file.read_bytes(), resources.format_for(file.name))
+            file_format = resources.format_for(file.name)
+            # Refused before it is read into memory.
+            resources.check_file_size(file.stat().st_size)
+            dataset = resources.read_dataset(file.read_bytes(), file_format)
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from error
         except resources.ImportFileError as error:

@@ -1,0 +1,66 @@
+"""Request-wide concerns: the request log, the admin's own Content Security Policy, client addresses."""
+
+import logging
+import time
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+
+request_log = logging.getLogger("directory.request")
+
+# Load-balancer probes would drown the log; they are logged at DEBUG only.
+QUIET_PATHS = {"/healthz"}
+
+
+def client_ip(request) -> str | None:
+    """The client's address (used by django-axes to lock out a username from one address).
+
+    Behind our own proxy (BEHIND_PROXY=1) that is the last X-Forwarded-For entry, the one our
+    proxy appended; earlier entries are whatever the client chose to send.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestLogMiddleware:
+    """One structured line per request: method, path (never the query string, which may hold an
+    e-mail address or a search someone would rather keep), status, duration, user id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user = getattr(request, "user", None)
+        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        request_log.log(
+            level,
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with the admin's relaxed policy applied under ADMIN_URL only."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith("/" + settings.ADMIN_URL):
+            parts.config = parts.config or settings.ADMIN_CONTENT_SECURITY_POLICY
+            # A nonce in script-src would make browsers ignore the admin's 'unsafe-inline'.
+            parts.nonce = None
+        return parts
