@@ -11,9 +11,11 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import money, search
+from . import history, money, search
 from .choices import PublicationState
 from .models import (
     ApplicantKind,
@@ -31,24 +33,45 @@ LANGUAGE_CODES = ("kk", "ru", "en")
 _BATCH = 500
 
 
-def publish(programmes: QuerySet[Programme]) -> int:
-    """Make programmes public; returns how many changed state."""
-    return programmes.exclude(state=PublicationState.PUBLISHED).update(
-        state=PublicationState.PUBLISHED, updated_at=timezone.now()
+def publish(programmes: QuerySet[Programme], *, user=None) -> int:
+    """Make programmes public; returns how many changed state. Each leaves a line in its history."""
+    return _update_with_history(
+        programmes.exclude(state=PublicationState.PUBLISHED),
+        {"state": PublicationState.PUBLISHED},
+        user,
+        gettext("Published from the programme list."),
     )
 
 
-def archive(programmes: QuerySet[Programme]) -> int:
+def archive(programmes: QuerySet[Programme], *, user=None) -> int:
     """Withdraw programmes from the public site without deleting them."""
-    return programmes.exclude(state=PublicationState.ARCHIVED).update(
-        state=PublicationState.ARCHIVED, updated_at=timezone.now()
+    return _update_with_history(
+        programmes.exclude(state=PublicationState.ARCHIVED),
+        {"state": PublicationState.ARCHIVED},
+        user,
+        gettext("Archived from the programme list."),
     )
 
 
-def mark_verified(programmes: QuerySet[Programme], day: datetime.date | None = None) -> int:
+def mark_verified(programmes: QuerySet[Programme], day: datetime.date | None = None, *, user=None) -> int:
     """Record that staff checked the programmes against their sources on ``day`` (today)."""
     day = day or timezone.localdate()
-    return programmes.update(last_verified_on=day, updated_at=timezone.now())
+    return _update_with_history(
+        programmes,
+        {"last_verified_on": day},
+        user,
+        gettext("Marked as verified on %(day)s.") % {"day": date_format(day, "SHORT_DATE_FORMAT")},
+    )
+
+
+def _update_with_history(programmes: QuerySet[Programme], values: dict, user, reason: str) -> int:
+    # One UPDATE for the lot (no save() per row), then one history line per programme it changed.
+    with transaction.atomic():
+        pks = list(programmes.values_list("pk", flat=True))
+        changed = Programme.objects.filter(pk__in=pks)
+        count = changed.update(**values, updated_at=timezone.now())
+        history.record(changed, user=user, reason=reason)
+    return count
 
 
 def refresh_kzt_amounts() -> int:
