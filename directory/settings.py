@@ -155,6 +155,22 @@ if env_bool("BEHIND_PROXY"):
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
+# --- Cache -------------------------------------------------------------------------------
+# Without REDIS_URL each process keeps its own small cache (nothing to install). With it, every
+# app server shares one Redis: a save invalidates cached pages everywhere at once, and an
+# import's preview and its confirmation may be served by different servers (below).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "directory",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Spreadsheet import and export (django-import-export) --------------------------------
 # Import and export are real permissions (programmes.import_programme / export_programme).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
@@ -162,6 +178,11 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Our resource writes each programme's history itself, saying which columns changed, for the
 # admin and the command line alike; the library's own entries would repeat it.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# The uploaded file waits between preview and confirmation. By default in a temporary file on
+# the server that showed the preview, which another app server cannot read; with Redis it
+# waits in the shared cache instead.
+if REDIS_URL:
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 # --- Directory -------------------------------------------------------------------------
 PROGRAMMES_PER_PAGE = 20

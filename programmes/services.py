@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import history, money, search
+from . import caching, history, money, search
 from .choices import PublicationState
 from .models import (
     ApplicantKind,
@@ -71,6 +71,7 @@ def _update_with_history(programmes: QuerySet[Programme], values: dict, user, re
         changed = Programme.objects.filter(pk__in=pks)
         count = changed.update(**values, updated_at=timezone.now())
         history.record(changed, user=user, reason=reason)
+    caching.invalidate()  # a queryset update sends no signals
     return count
 
 
@@ -85,6 +86,8 @@ def refresh_kzt_amounts() -> int:
     programmes = Programme.objects.exclude(currency=money.KZT)
     changed = [p for p in programmes.iterator(chunk_size=_BATCH) if p.refresh_kzt_amounts(rates)]
     Programme.objects.bulk_update(changed, ["amount_min_kzt", "amount_max_kzt"], batch_size=_BATCH)
+    if changed:
+        caching.invalidate()  # "≈ N ₸" on the pages, and the amount filters
     return len(changed)
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language, gettext
 
 from . import resources
+from .caching import cached_page
 from .filters import DEFAULT_STATUSES, ProgrammeFilter
 from .models import Organisation, Programme, ProgrammeType, Sector
 
@@ -38,6 +39,7 @@ def home(request):
     )
 
 
+@cached_page
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings

@@ -347,3 +347,14 @@ def test_publishing_an_already_published_programme_adds_no_line(admin_client):
         {"action": "publish", "_selected_action": [published.pk]},
     )
     assert len(_lines(published)) == 1
+
+
+def test_history_page_and_reasons_in_russian(admin_client, programme):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    _edit(admin_client, programme, title_kk="Жаңа атау")
+    assert _lines(programme)[-1].history_change_reason == "Изменено в админке: Название [kk]."
+    html = admin_client.get(
+        reverse("admin:programmes_programme_history", args=[programme.pk])
+    ).content.decode()
+    for text in ("Причина изменения", "Кем изменено", "Изменено в админке: Название [kk]."):
+        assert text in html
