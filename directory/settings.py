@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    "simple_history",
     "programmes",
 ]
 
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Saves made while handling a request are attributed to its user in the audit history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -236,6 +239,21 @@ AXES_LOCKOUT_CALLABLE = "programmes.views.admin_locked_out"
 AXES_CLIENT_IP_CALLABLE = "programmes.middleware.client_ip"
 # Passwords are never stored with a failed attempt (they are often a real password, mistyped).
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# --- Cache -------------------------------------------------------------------------------
+# Without REDIS_URL each process keeps its own small cache (nothing to install). With it, every
+# app server shares one Redis: a save invalidates cached pages everywhere at once, and an
+# import's preview and its confirmation may be served by different servers (below).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "directory",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Spreadsheet import and export (django-import-export) --------------------------------
 # Import and export are real permissions (programmes.import_programme / export_programme).
@@ -244,6 +262,11 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Our resource writes each programme's history itself, saying which columns changed, for the
 # admin and the command line alike; the library's own entries would repeat it.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# The uploaded file waits between preview and confirmation. By default in a temporary file on
+# the server that showed the preview, which another app server cannot read; with Redis it
+# waits in the shared cache instead.
+if REDIS_URL:
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 # --- Directory -------------------------------------------------------------------------
 PROGRAMMES_PER_PAGE = 20

@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedire
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext_lazy
@@ -17,8 +18,10 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ImportForm
 from import_export.results import RowResult
 from modeltranslation.admin import TabbedTranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_m2m_reverse_field_name
 
-from . import resources, services
+from . import history, resources, services
 from .choices import ReportStatus, ReviewReason
 from .models import (
     CHECKED_LINKS,
@@ -34,6 +37,30 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The audit history page per object (who, when, why, what changed) and revert to a version.
+
+    Each save through the admin says why in words: created, which fields changed (with their
+    language), or which version it reverts to.
+    """
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = self.change_reason(obj, form, change)
+        super().save_model(request, obj, form, change)
+
+    @staticmethod
+    def change_reason(obj, form, change: bool) -> str:
+        version = getattr(obj, "_history", None)  # set on the instance a revert starts from
+        if version is not None:
+            return gettext("Reverted to the version of %(date)s") % {
+                "date": date_format(timezone.localtime(version.history_date), "SHORT_DATETIME_FORMAT")
+            }
+        if not change:
+            return gettext("Created in the admin.")
+        labels = [str(form.fields[name].label or name) for name in form.changed_data if name in form.fields]
+        return gettext("Changed in the admin: %(fields)s.") % {"fields": ", ".join(labels) or "—"}
 
 
 class TaxonomyAdmin(TabbedTranslationAdmin):
@@ -74,7 +101,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(TabbedTranslationAdmin):
+class OrganisationAdmin(HistoryAdmin, TabbedTranslationAdmin):
     list_display = ("name", "kind", "home_city", "programme_count", "updated_at")
     list_filter = ("kind", "home_city")
     search_fields = ("slug", "name_kk", "name_ru", "name_en")
@@ -128,7 +155,7 @@ class LimitedImportForm(ImportForm):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
+class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTranslationAdmin):
     list_display = (
         "title",
         "organisation",
@@ -233,11 +260,55 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("types")
 
+    # --- History -------------------------------------------------------------------------------
+    # A programme's links are saved after the programme itself, one kind at a time, and each
+    # change of links would add a history line of its own. Instead the save writes no history,
+    # and one line with the programme and all its links is written once everything is saved:
+    # log_addition/log_change run last, after the change form and after a revert alike.
+
     def save_model(self, request, obj, form, change):
         # A date typed into "last verified on" is a verification by the person saving.
         if "last_verified_on" in form.changed_data:
             obj.verified_by = request.user if obj.last_verified_on else None
+        obj.skip_history_when_saving = True
         super().save_model(request, obj, form, change)
+
+    def log_addition(self, request, obj, message):
+        self._record(request, obj, created=True)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._record(request, obj, created=False)
+        return super().log_change(request, obj, message)
+
+    def _record(self, request, obj, created: bool) -> None:
+        if not hasattr(obj, "skip_history_when_saving"):
+            return
+        del obj.skip_history_when_saving
+        history.record([obj], user=request.user, reason=obj._change_reason, created=created)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        version = getattr(obj, "_history", None)
+        if version is None:
+            return form
+        # Reverting: the form shows the version's links, not today's (simple-history's revert
+        # form restores the programme's own columns only).
+        links = {
+            name: list(
+                getattr(version, name).values_list(
+                    f"{get_m2m_reverse_field_name(Programme._meta.get_field(name))}_id", flat=True
+                )
+            )
+            for name in history.PROGRAMME_LINKS
+        }
+
+        class RevertForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**links, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return RevertForm
 
     def get_urls(self):
         return [
@@ -300,7 +371,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
 
     @admin.action(description=_("Publish selected programmes"), permissions=["change"])
     def publish(self, request, queryset):
-        count = services.publish(queryset)
+        count = services.publish(queryset, user=request.user)
         self._report(
             request,
             ngettext_lazy("%(count)d programme published.", "%(count)d programmes published.", "count"),
@@ -309,7 +380,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
 
     @admin.action(description=_("Archive selected programmes"), permissions=["change"])
     def archive(self, request, queryset):
-        count = services.archive(queryset)
+        count = services.archive(queryset, user=request.user)
         self._report(
             request,
             ngettext_lazy("%(count)d programme archived.", "%(count)d programmes archived.", "count"),
@@ -318,7 +389,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, TabbedTranslationAdmin):
 
     @admin.action(description=_("Mark selected programmes as verified today"), permissions=["change"])
     def mark_verified_today(self, request, queryset):
-        count = services.mark_verified(queryset, request.user)
+        count = services.mark_verified(queryset, user=request.user)
         self._report(
             request,
             ngettext_lazy(

@@ -1,22 +1,36 @@
-"""Small, rarely changing lists (taxonomy terms, organisations) kept in the cache.
+"""What the public pages keep in the cache: the term lists of the facets and whole search pages.
 
-Every search page needs every term's name for its facets; reading them from the cache saves a
-query per facet. Saving or deleting a term or an organisation bumps a version number, so the
-next request reads the lists afresh (with a shared cache such as Redis, on every server).
+Every search page needs every term's name for its facets, and the same searches (a sector, a
+city, the first page) are asked again and again. Both are cached under a *generation* number:
+any change to a programme, an organisation, a taxonomy term or an exchange rate bumps it
+(signals.py, and the bulk writes of services.py and resources.py), so nothing stale is served
+after a save. With a shared cache (Redis, ``REDIS_URL``) one bump reaches every app server;
+with the default per-process cache the short timeouts bound how long another process lags.
 """
 
+import hashlib
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import get_language
 
 # Short, because a per-process cache (the default) is not told of saves in other processes.
 TIMEOUT = 60
-_VERSION_KEY = "terms:version"
+PAGE_TIMEOUT = 60
+_GENERATION_KEY = "directory:generation"
+
+
+def generation() -> int:
+    return cache.get_or_set(_GENERATION_KEY, 1, None)
 
 
 def cached_terms(model) -> list:
     """All instances of ``model`` in display order, as the active language shows them."""
-    version = cache.get_or_set(_VERSION_KEY, 1, None)
-    key = f"terms:{model._meta.label_lower}:{get_language()}:{version}"
+    key = f"terms:{model._meta.label_lower}:{get_language()}:{generation()}"
     terms = cache.get(key)
     if terms is None:
         terms = list(model.objects.in_display_order())
@@ -24,8 +38,68 @@ def cached_terms(model) -> list:
     return terms
 
 
-def invalidate_terms() -> None:
+def invalidate() -> None:
+    """The directory changed: every cached term list and search page is stale from now on."""
+    _bump()
+    # A request that read the rows before this transaction commits could cache what it saw
+    # under the new generation; a second bump once the change is visible discards that too.
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
     try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:  # no version yet: nothing cached
-        cache.set(_VERSION_KEY, 1, None)
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # no generation yet: nothing cached
+        cache.set(_GENERATION_KEY, 1, None)
+
+
+def cached_page(view):
+    """Serve a public GET page from the cache for identical requests until the data changes.
+
+    The key is the generation, the language and the address with its parameters in a fixed
+    order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page). Nothing
+    personal is ever stored or served: requests carrying a session or messages (staff who are
+    logged in) bypass the cache, and a response that used a CSRF token, set a cookie or read the
+    session is not stored.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or _personal(request):
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if _storable(request, response):
+            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+        return response
+
+    return wrapper
+
+
+def _personal(request) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES
+
+
+def _storable(request, response) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (session is not None and session.accessed)
+    )
+
+
+def _page_key(request) -> str:
+    # Parameters sorted by name; the values of one parameter keep their order (for a repeated
+    # single-valued parameter the last one counts).
+    query = urlencode([(name, value) for name, values in sorted(request.GET.lists()) for value in values])
+    # Scheme and host too: the page holds absolute links (hreflang alternates).
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"page:{generation()}:{get_language()}:{digest}"

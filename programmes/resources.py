@@ -43,7 +43,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from . import search
+from . import caching, history, search
 from .choices import Currency, DeadlineType, OrganisationKind, PublicationState
 from .models import (
     ApplicantKind,
@@ -403,6 +403,9 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
         super().__init__(Organisation, field="slug")
         self._lookup: dict[str, Organisation] | None = None
         self.created: list[Organisation] = []
+        # Who imports which file, for the new organisations' history (set by the resource).
+        self.history_user = None
+        self.history_reason = ""
 
     def lookup(self) -> dict[str, Organisation]:
         if self._lookup is None:
@@ -428,6 +431,9 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
                 kind=OrganisationKind.COMPANY,
                 **{f"name_{_kazakh_or_russian_or_english(name)}": name[:200]},
             )
+            if getattr(self.history_user, "pk", None):
+                organisation._history_user = self.history_user
+            organisation._change_reason = self.history_reason
             organisation.save()
             self.created.append(organisation)
             self._lookup[key] = organisation
@@ -560,11 +566,17 @@ class ProgrammeResource(resources.ModelResource):
         self.last_new_instance = None
         self.file_error = False
         self.last_diff = None
+        # The audit history (history.py): programmes changed by this import, who, and the file.
+        self.dry_run = False
+        self.updated_instances: list[Programme] = []
+        self.history_user = None
+        self.history_reason = ""
 
     # --- import: all or nothing ------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         kwargs["rollback_on_validation_errors"] = True
+        self.dry_run = dry_run
         started = time.perf_counter()
         result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
@@ -610,6 +622,11 @@ class ProgrammeResource(resources.ModelResource):
         return _ChangeTrackingDiff
 
     def before_import(self, dataset, **kwargs):
+        user = kwargs.get("user")
+        self.history_user = user if getattr(user, "pk", None) else None
+        self.history_reason = gettext("Import of “%(file)s”") % {"file": kwargs.get("file_name") or "—"}
+        self.fields["organisation"].widget.history_user = self.history_user
+        self.fields["organisation"].widget.history_reason = self.history_reason
         headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
         dataset.headers = headers
         # LibreOffice and Excel keep thousands of empty rows at the end of a sheet.
@@ -764,7 +781,10 @@ class ProgrammeResource(resources.ModelResource):
         """Updates are saved at once; new programmes are inserted in batches (see _flush_new),
         one INSERT per batch instead of one per row, with the same derived columns as save()."""
         if not is_create:
+            # No history line per save and per changed link: one per programme after the import.
+            instance.skip_history_when_saving = True
             super().save_instance(instance, is_create, row, **kwargs)
+            self.updated_instances.append(instance)
             return
         instance.refresh_kzt_amounts(self.rates)
         instance.refresh_search_text()
@@ -794,6 +814,10 @@ class ProgrammeResource(resources.ModelResource):
         for through, rows in links.items():
             through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         search.update_vectors([instance.pk for instance in self.new_instances])
+        if not self.dry_run:
+            history.record(
+                self.new_instances, user=self.history_user, reason=self.history_reason, created=True
+            )
         for instance, row_result in self.new_results:
             row_result.add_instance_info(instance)  # now it has its id, for the history
         self.new_instances, self.new_results = [], []
@@ -831,6 +855,8 @@ class ProgrammeResource(resources.ModelResource):
             unchanged_count=result.totals[RowResult.IMPORT_TYPE_SKIP],
             new_organisations=len(result.new_organisations),
         )
+        history.record(self.updated_instances, user=self.history_user, reason=self.history_reason)
+        caching.invalidate()  # new programmes are inserted in bulk, without signals
         if getattr(user, "pk", None):
             self._log_history(result, user, kwargs.get("file_name") or "")
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import links, money, search
+from . import caching, history, links, money, search
 from .choices import OrganisationKind, PublicationState, ReportStatus
 from .models import (
     CHECKED_LINKS,
@@ -36,26 +38,36 @@ LANGUAGE_CODES = ("kk", "ru", "en")
 _BATCH = 500
 
 
-def publish(programmes: QuerySet[Programme]) -> int:
-    """Make programmes public; returns how many changed state. Alerts report them as new."""
-    now = timezone.now()
-    return programmes.exclude(state=PublicationState.PUBLISHED).update(
-        state=PublicationState.PUBLISHED, published_at=now, updated_at=now
+def publish(programmes: QuerySet[Programme], *, user=None) -> int:
+    """Make programmes public; returns how many changed state. Each leaves a line in its history,
+    and alerts report them as new."""
+    return _update_with_history(
+        programmes.exclude(state=PublicationState.PUBLISHED),
+        {"state": PublicationState.PUBLISHED, "published_at": timezone.now()},
+        user,
+        gettext("Published from the programme list."),
     )
 
 
-def archive(programmes: QuerySet[Programme]) -> int:
+def archive(programmes: QuerySet[Programme], *, user=None) -> int:
     """Withdraw programmes from the public site without deleting them."""
-    return programmes.exclude(state=PublicationState.ARCHIVED).update(
-        state=PublicationState.ARCHIVED, updated_at=timezone.now()
+    return _update_with_history(
+        programmes.exclude(state=PublicationState.ARCHIVED),
+        {"state": PublicationState.ARCHIVED},
+        user,
+        gettext("Archived from the programme list."),
     )
 
 
 def mark_verified(programmes: QuerySet[Programme], user=None, day: datetime.date | None = None) -> int:
     """Record that ``user`` checked the programmes against their sources on ``day`` (today)."""
     day = day or timezone.localdate()
-    # order_by(): the review queue's ordering and annotations have no place in an UPDATE.
-    return programmes.order_by().update(last_verified_on=day, verified_by=user, updated_at=timezone.now())
+    return _update_with_history(
+        programmes,
+        {"last_verified_on": day, "verified_by": user},
+        user,
+        gettext("Marked as verified on %(day)s.") % {"day": date_format(day, "SHORT_DATE_FORMAT")},
+    )
 
 
 def resolve_reports(reports: QuerySet[ProblemReport], user) -> int:
@@ -162,6 +174,18 @@ def check_links(programmes: QuerySet[Programme], checker: links.LinkChecker) -> 
     return summary
 
 
+def _update_with_history(programmes: QuerySet[Programme], values: dict, user, reason: str) -> int:
+    # One UPDATE for the lot (no save() per row), then one history line per programme it changed.
+    with transaction.atomic():
+        # order_by(): the review queue's ordering and annotations have no place in an UPDATE.
+        pks = list(programmes.order_by().values_list("pk", flat=True))
+        changed = Programme.objects.filter(pk__in=pks)
+        count = changed.update(**values, updated_at=timezone.now())
+        history.record(changed, user=user, reason=reason)
+    caching.invalidate()  # a queryset update sends no signals
+    return count
+
+
 def refresh_kzt_amounts() -> int:
     """Recompute stored tenge amounts with the rates in force today; returns rows changed.
 
@@ -173,6 +197,8 @@ def refresh_kzt_amounts() -> int:
     programmes = Programme.objects.exclude(currency=money.KZT)
     changed = [p for p in programmes.iterator(chunk_size=_BATCH) if p.refresh_kzt_amounts(rates)]
     Programme.objects.bulk_update(changed, ["amount_min_kzt", "amount_max_kzt"], batch_size=_BATCH)
+    if changed:
+        caching.invalidate()  # "≈ N ₸" on the pages, and the amount filters
     return len(changed)
 
 

@@ -1,10 +1,10 @@
-"""Keep derived programme columns true when the rows they derive from change elsewhere."""
+"""Keep derived programme columns true when the rows they derive from change elsewhere, and the
+cached pages and term lists fresh (caching.py)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from . import search, services
-from .caching import invalidate_terms
+from . import caching, search, services
 from .models import (
     ApplicantKind,
     BusinessSize,
@@ -81,13 +81,9 @@ def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None
         search.update_vectors([instance.pk])
 
 
-def _term_list_changed(sender, **kwargs):
-    invalidate_terms()
-
-
-for _model in TERM_MODELS:
-    post_save.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-saved-{_model.__name__}")
-    post_delete.connect(_term_list_changed, sender=_model, dispatch_uid=f"terms-deleted-{_model.__name__}")
+def _directory_changed(sender, action="post_", **kwargs):
+    if action.startswith("post_"):  # m2m_changed sends pre_ and post_; other signals no action
+        caching.invalidate()
 
 
 @receiver(post_migrate)
@@ -98,3 +94,16 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     if app_config is None or app_config.label != "programmes":
         return
     search.rebuild_missing_documents(using)
+
+
+# Everything a public page shows: programmes, their links, organisations, terms and the rates
+# behind the amounts in tenge. (Bulk writes that send no signals invalidate themselves.)
+for _model in (Programme, ExchangeRate, *TERM_MODELS):
+    post_save.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-saved-{_model.__name__}")
+    post_delete.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-deleted-{_model.__name__}")
+for _name in ("types", "sectors", "locations", "applicant_kinds", "business_sizes"):
+    m2m_changed.connect(
+        _directory_changed,
+        sender=getattr(Programme, _name).through,
+        dispatch_uid=f"cache-links-{_name}",
+    )

@@ -2,6 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
+from . import history
 from .models import ApplicantKind, BusinessSize, Location, Organisation, Programme, ProgrammeType, Sector
 
 
@@ -30,3 +31,7 @@ class ProgrammeTranslationOptions(TranslationOptions):
         "amount_note",
         "deadline_note",
     )
+
+
+# After the registrations above, so that the historical tables copy every language's column.
+history.register()

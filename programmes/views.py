@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import alerts, resources, services, spam
+from .caching import cached_page
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
@@ -52,6 +53,7 @@ def home(request):
     )
 
 
+@cached_page
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
@@ -67,7 +69,6 @@ def programme_list(request):
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
-            "alert_form": AlertForm(initial={"query": normalised_query(request.GET)}),
         },
     )
 

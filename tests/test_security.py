@@ -718,6 +718,9 @@ def _fill_route(route: str, objects: dict) -> str:
     obj = objects.get(model_path.groups()) if model_path else None
     route = route.replace("<path:object_id>", str(obj.pk) if obj else "1")
     route = route.replace("<int:object_id>", str(obj.pk) if obj else "1")
+    if "([^/]+)/history/([^/]+)" in route:  # simple-history's version page (a regular expression)
+        version = obj.history.first().history_id if obj is not None and hasattr(obj, "history") else 1
+        route = route.replace("([^/]+)/history/([^/]+)", f"{obj.pk if obj else 1}/history/{version}")
     route = route.replace("<int:content_type_id>", "1").replace("<path:object_id>", "1")
     route = re.sub(r"\(\?P<app_label>[^)]+\)", "programmes", route)
     route = route.replace("<path:url>", "x")
