@@ -26,13 +26,14 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from
     # a thread with a running loop. The tests' own ORM calls are plain synchronous code between
-    # browser steps, so the check is switched off for the browser tests only.
+    # browser steps, so the check is switched off while a browser runs, and the browser stops
+    # after each module so that the loop does not outlive the browser tests.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
