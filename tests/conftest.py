@@ -1,4 +1,5 @@
 import datetime
+import os
 import re
 from html.parser import HTMLParser
 
@@ -97,13 +98,24 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are skipped on SQLite; CI runs the suite on both."""
+    """PostgreSQL-only tests are skipped on SQLite, and real-browser tests where Chromium is not
+    installed; CI installs Chromium and runs the suite on both databases."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    skip_postgres = None
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        skip_postgres = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    skip_browser = None
+    if not os.access(CHROMIUM, os.X_OK):
+        skip_browser = pytest.mark.skip(
+            reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=/path)"
+        )
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if skip_postgres and "postgres" in item.keywords:
+            item.add_marker(skip_postgres)
+        if skip_browser and "browser" in item.keywords:
+            item.add_marker(skip_browser)

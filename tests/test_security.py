@@ -425,6 +425,7 @@ def test_every_post_form_on_public_pages_carries_a_csrf_token(client, today):
     pages = (
         "/en/",
         "/en/programmes/",
+        "/en/alerts/?sector=film",
         f"/en/programmes/{programme.slug}/",
         f"/en/programmes/{programme.slug}/report/",
     )
