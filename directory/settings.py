@@ -240,6 +240,10 @@ AXES_LOCKOUT_CALLABLE = "programmes.views.admin_locked_out"
 AXES_CLIENT_IP_CALLABLE = "programmes.middleware.client_ip"
 # Passwords are never stored with a failed attempt (they are often a real password, mistyped).
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# Identical search pages are served from the cache for this long (0: never; the benchmarks
+# measure the uncached page). Any change to the directory invalidates them at once.
+SEARCH_PAGE_CACHE_SECONDS = int(os.environ.get("SEARCH_PAGE_CACHE_SECONDS", "60"))
+
 # --- Cache -------------------------------------------------------------------------------
 # Without REDIS_URL each process keeps its own small cache (nothing to install). With it, every
 # app server shares one Redis: a save invalidates cached pages everywhere at once, and an

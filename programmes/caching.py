@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 
 # Short, because a per-process cache (the default) is not told of saves in other processes.
 TIMEOUT = 60
-PAGE_TIMEOUT = 60
 _GENERATION_KEY = "directory:generation"
 
 
@@ -65,7 +64,8 @@ def cached_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or _personal(request):
+        timeout = settings.SEARCH_PAGE_CACHE_SECONDS
+        if not timeout or request.method != "GET" or _personal(request):
             return view(request, *args, **kwargs)
         key = _page_key(request)
         cached = cache.get(key)
@@ -74,7 +74,7 @@ def cached_page(view):
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if _storable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            cache.set(key, (response.content, response["Content-Type"]), timeout)
         return response
 
     return wrapper

@@ -110,7 +110,10 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="ru")
         parser.add_argument("--no-baseline", action="store_true")
 
-    @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False)
+    # The page cache is off: these are the figures of a search actually run, not of a cached copy.
+    @override_settings(
+        SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False, SEARCH_PAGE_CACHE_SECONDS=0
+    )
     def handle(self, *args, repeat: int, language: str, no_baseline: bool, **options) -> None:
         # Instrumented templates give the test client the response's context (result counts).
         setup_test_environment()
