@@ -88,6 +88,9 @@ def demo(django_db_setup, django_db_blocker):
         Location.objects.filter(parent__isnull=False).delete()
         for model in (Location, Sector, ProgrammeType, ApplicantKind, BusinessSize):
             model.objects.all().delete()
+        # Loading and deleting wrote audit history; it goes too.
+        Programme.history.all().delete()
+        Organisation.history.all().delete()
 
 
 @pytest.mark.parametrize(("language", "query", "expected"), CASES, ids=[f"{c[0]}:{c[1]}" for c in CASES])

@@ -27,7 +27,11 @@ def forwards(apps, schema_editor):
         "CREATE INDEX IF NOT EXISTS programme_search_body_gin ON programmes_programme USING gin (search_body)"
     )
     # Rebuilt after the last migration has run (programmes.signals.rebuild_missing_documents).
-    schema_editor.execute("UPDATE programmes_programme SET search_vector = NULL, search_body = NULL")
+    # The case-folded copies serve SQLite's search only (search.document_for): emptied here.
+    schema_editor.execute(
+        "UPDATE programmes_programme SET search_vector = NULL, search_body = NULL, search_text = '', "
+        "search_title = ''"
+    )
 
 
 def backwards(apps, schema_editor):
