@@ -19,6 +19,7 @@ from . import alerts, resources, services, spam
 from .caching import cached_page
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
+from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
 
 logger = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ def alert_subscribe(request):
         query = normalised_query(QueryDict(request.POST.get("query", "")))
         if form.is_valid():
             email = form.cleaned_data["email"]
-            if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+            if not alerts.allow_request(email, client_ip(request)):
                 return _too_many(request)
             try:
                 alerts.request_alert(
@@ -287,7 +288,7 @@ def reminder_subscribe(request, slug):
             request, "programmes/reminder_form.html", {"form": form, "programme": programme}, status=400
         )
     email = form.cleaned_data["email"]
-    if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+    if not alerts.allow_request(email, client_ip(request)):
         return _too_many(request)
     try:
         alerts.request_reminder(email, programme, get_language())
