@@ -7,9 +7,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -423,6 +425,17 @@ def healthz(request):
         logger.exception("Health check: the database is unreachable")
         return JsonResponse({"status": "error"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """The 400 page (handler400), rendered WITHOUT the request: Django's own handler passes it,
+    so the context processors would run, and the language switcher's absolute links call
+    request.get_host() again (a bad Host header: a second error, a 500) and repeat the query
+    string (a 16 KB one that was too long to redirect: a 100 KB page). The page's language is
+    the address's prefix; without one, the language LocaleMiddleware chose. (The HTTPS redirect
+    checks the Host before LocaleMiddleware runs: the prefix is then all there is to go by.)"""
+    with translation.override(translation.get_language_from_path(request.path_info) or get_language()):
+        return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def admin_locked_out(request, original_response=None, credentials=None):
