@@ -193,8 +193,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-if env_bool("BEHIND_PROXY"):
-    # Only trust X-Forwarded-Proto when a proxy we run sets it.
+# Set when our own reverse proxy (nginx, a load balancer) stands in front of Django. Only then are
+# its headers trusted: X-Forwarded-Proto for HTTPS, and the last X-Forwarded-For entry as the
+# visitor's address (programmes.middleware.client_ip: admin lockout and every public throttle).
+# Never on when clients reach Django directly: they could then choose their own address.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
@@ -294,10 +298,7 @@ LINK_CHECK_REQUESTS_PER_SECOND = float(os.environ.get("LINK_CHECK_REQUESTS_PER_S
 PUBLIC_FORM_MIN_SECONDS = 3  # faster than this from page to submit is a robot (or a very quick person)
 PUBLIC_FORM_MAX_AGE = 24 * 60 * 60  # a form older than a day is stale
 PUBLIC_FORM_RATE_LIMIT = int(os.environ.get("PUBLIC_FORM_RATE_LIMIT", "5"))  # accepted submissions …
-PUBLIC_FORM_RATE_WINDOW = 60 * 60  # … per address per hour
-# Behind our own reverse proxy REMOTE_ADDR is the proxy: then count by the last address in
-# X-Forwarded-For (the one our proxy appended). Never on when clients reach Django directly.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
+PUBLIC_FORM_RATE_WINDOW = 60 * 60  # … per address per hour (the address: see BEHIND_PROXY)
 
 
 # --- Email: alerts and reminders ---------------------------------------------------------------

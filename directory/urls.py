@@ -29,3 +29,6 @@ urlpatterns += i18n_patterns(
     path("", include("programmes.urls")),
     prefix_default_language=True,
 )
+
+# The 400 page is rendered without the request (see programmes.views.bad_request).
+handler400 = "programmes.views.bad_request"

@@ -89,12 +89,13 @@ def find_subscription(token: str) -> Subscription | None:
 # --- Requests -----------------------------------------------------------------------------------------
 
 
-def allow_request(email: str, ip_address: str) -> bool:
+def allow_request(email: str, ip_address: str | None) -> bool:
     """Count a subscription request; False once the address has asked too often today or the IP
-    address this hour. Counted in the cache (shared by the processes when CACHES is shared)."""
+    address (programmes.middleware.client_ip) this hour. Counted in the cache (shared by the
+    processes when CACHES is shared)."""
     digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
     limits = [
-        (f"alerts:ip:{ip_address}", settings.ALERT_REQUESTS_PER_IP, 3600),
+        (f"alerts:ip:{ip_address or 'unknown'}", settings.ALERT_REQUESTS_PER_IP, 3600),
         (f"alerts:email:{digest}", settings.ALERT_REQUESTS_PER_EMAIL, 86400),
     ]
     for key, limit, timeout in limits:

@@ -65,7 +65,8 @@ MAX_VALUES_PER_PARAMETER = 40
 MAX_AMOUNT = Decimal("1e15")
 
 SORT_CHOICES = [
-    ("relevance", _("Relevance")),
+    # The menu's default: by relevance when there are search words, else by deadline (sort_order).
+    ("relevance", _("Best match")),
     ("deadline", _("Deadline (soonest first)")),
     ("amount_desc", _("Largest award first")),
     ("amount_asc", _("Smallest award first")),

@@ -13,15 +13,18 @@ QUIET_PATHS = {"/healthz"}
 
 
 def client_ip(request) -> str | None:
-    """The client's address (used by django-axes to lock out a username from one address).
+    """The visitor's address, the one every per-address limit counts by: django-axes's admin
+    lockout, the public forms' hourly limit and the alert and reminder throttles.
 
-    Behind our own proxy (BEHIND_PROXY=1) that is the last X-Forwarded-For entry, the one our
-    proxy appended; earlier entries are whatever the client chose to send.
+    REMOTE_ADDR; behind our own proxy (BEHIND_PROXY=1), where REMOTE_ADDR is the proxy, the last
+    X-Forwarded-For entry, the one our proxy appended (earlier entries are whatever the client
+    chose to send). None when neither is known.
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded.strip():
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR")
+    if settings.BEHIND_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestLogMiddleware:

@@ -15,6 +15,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from .middleware import client_ip
+
 SALT = "programmes.public-form"
 HONEYPOT = "homepage"
 TIMESTAMP_FIELD = "issued"
@@ -33,18 +35,8 @@ def issue_token() -> str:
     return signing.dumps(round(time.time(), 3), salt=SALT)
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind our own proxy (TRUST_X_FORWARDED_FOR), the last X-Forwarded-For entry,
-    the one the proxy appended (the earlier ones are whatever the client chose to send)."""
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_key(request: HttpRequest) -> str:
-    return f"public-forms:{client_address(request)}"
+    return f"public-forms:{client_ip(request) or 'unknown'}"
 
 
 def check(request: HttpRequest) -> Verdict:

@@ -7,9 +7,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +21,7 @@ from . import alerts, resources, services, spam
 from .caching import cached_page
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
+from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
 
 logger = logging.getLogger(__name__)
@@ -254,7 +257,7 @@ def alert_subscribe(request):
         query = normalised_query(QueryDict(request.POST.get("query", "")))
         if form.is_valid():
             email = form.cleaned_data["email"]
-            if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+            if not alerts.allow_request(email, client_ip(request)):
                 return _too_many(request)
             try:
                 alerts.request_alert(
@@ -287,7 +290,7 @@ def reminder_subscribe(request, slug):
             request, "programmes/reminder_form.html", {"form": form, "programme": programme}, status=400
         )
     email = form.cleaned_data["email"]
-    if not alerts.allow_request(email, request.META.get("REMOTE_ADDR", "")):
+    if not alerts.allow_request(email, client_ip(request)):
         return _too_many(request)
     try:
         alerts.request_reminder(email, programme, get_language())
@@ -422,6 +425,17 @@ def healthz(request):
         logger.exception("Health check: the database is unreachable")
         return JsonResponse({"status": "error"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """The 400 page (handler400), rendered WITHOUT the request: Django's own handler passes it,
+    so the context processors would run, and the language switcher's absolute links call
+    request.get_host() again (a bad Host header: a second error, a 500) and repeat the query
+    string (a 16 KB one that was too long to redirect: a 100 KB page). The page's language is
+    the address's prefix; without one, the language LocaleMiddleware chose. (The HTTPS redirect
+    checks the Host before LocaleMiddleware runs: the prefix is then all there is to go by.)"""
+    with translation.override(translation.get_language_from_path(request.path_info) or get_language()):
+        return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def admin_locked_out(request, original_response=None, credentials=None):

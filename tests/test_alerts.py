@@ -222,6 +222,32 @@ def test_requests_are_throttled_per_address_and_per_ip(client, taxonomy, today):
     assert subscribe(other, email="one-more@example.kz").status_code == 429
 
 
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_the_ip_throttle_counts_the_forwarded_address_only_behind_our_proxy(
+    taxonomy, today, settings, behind_proxy
+):
+    settings.BEHIND_PROXY = behind_proxy
+    programme = film_grant(taxonomy, closes_on=datetime.date(2026, 3, 31))
+
+    def visitor(forwarded_for):
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)  # 10.0.0.1: the proxy
+
+    first = visitor("6.6.6.6, 203.0.113.7")
+    for number in range(settings.ALERT_REQUESTS_PER_IP):
+        assert subscribe(first, email=f"person{number}@example.kz").status_code == 302
+    assert subscribe(first, email="one-more@example.kz").status_code == 429
+    # Reminders share the limit; the first entry is the client's own choice and changes nothing.
+    remind = f"/ru/programmes/{programme.slug}/remind/"
+    assert visitor("1.2.3.4, 203.0.113.7").post(remind, {"email": "again@example.kz"}).status_code == 429
+    # Someone else behind the same proxy is counted apart only when the proxy is ours; otherwise
+    # the header is not trusted and everyone arriving from 10.0.0.1 shares one count.
+    neighbour = visitor("203.0.113.8")
+    expected = 302 if behind_proxy else 429
+    assert subscribe(neighbour, email="neighbour@example.kz").status_code == expected
+    assert neighbour.post(remind, {"email": "neighbour@example.kz"}).status_code == expected
+    assert Reminder.objects.count() == (1 if behind_proxy else 0)
+
+
 # --- Digests ------------------------------------------------------------------------------------------
 
 

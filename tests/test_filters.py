@@ -1,6 +1,7 @@
 """The search page's vocabulary: every parameter, their combinations, and exact results."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -432,3 +433,78 @@ def test_facet_counts_follow_changed_links_and_places(client, catalogue, places)
         "kyzylorda": 2,
     }
     assert "Aktau Music Loan" in titles(search(client, "city=kyzylorda-region"))
+
+
+# --- The sort menu ---------------------------------------------------------------------------------
+
+
+def sort_menu(response) -> list[tuple[str, str, bool]]:
+    """The sort menu's options: value, label, selected."""
+    html = response.content.decode()
+    select = re.search(r'<select id="id_sort" name="sort">(.*?)</select>', html, re.S).group(1)
+    return [
+        (value, label, bool(selected))
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select
+        )
+    ]
+
+
+def chosen_sort(response) -> str:
+    [value] = [value for value, _label, selected in sort_menu(response) if selected]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("query", "chosen"),
+    [
+        ("", "relevance"),
+        ("q=film", "relevance"),
+        ("sort=relevance", "relevance"),
+        ("sort=title", "title"),
+        ("q=film&sort=deadline", "deadline"),
+        ("q=grant&sort=amount_desc", "amount_desc"),
+    ],
+)
+def test_sort_menu_offers_best_match_first_and_keeps_the_visitors_choice(client, catalogue, query, chosen):
+    response = search(client, query)
+    assert [(value, label) for value, label, _selected in sort_menu(response)] == [
+        ("relevance", "Best match"),
+        ("deadline", "Deadline (soonest first)"),
+        ("amount_desc", "Largest award first"),
+        ("amount_asc", "Smallest award first"),
+        ("newest", "Newest first"),
+        ("title", "Title (A–Z)"),
+    ]
+    assert chosen_sort(response) == chosen
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("kk", "Ең сәйкес келетіндері"), ("ru", "Наиболее подходящие")]
+)
+def test_best_match_is_translated(client, db, language, label):
+    assert sort_menu(client.get(f"/{language}/programmes/"))[0] == ("relevance", label, True)
+
+
+def test_words_typed_on_the_default_page_are_ranked_by_relevance(client, db, today):
+    ProgrammeFactory(
+        title_en="Animation studio support",
+        summary_en="For film and animation studios.",
+        deadline_type=DeadlineType.FIXED,
+        closes_on=datetime.date(2026, 3, 10),
+    )
+    ProgrammeFactory(
+        title_en="Film grant", deadline_type=DeadlineType.FIXED, closes_on=datetime.date(2026, 6, 30)
+    )
+    # Without words "Best match" lists by deadline, soonest first ...
+    first = client.get(URL)
+    assert titles(first) == ["Animation studio support", "Film grant"]
+    # ... and the form sent with words and the menu as it stands ranks by relevance: the title
+    # that says "film" before the summary that does.
+    sent = client.get(URL, {"q": "film", "sort": chosen_sort(first)})
+    assert titles(sent) == ["Film grant", "Animation studio support"]
+    assert chosen_sort(sent) == "relevance"
+    # A deadline order the visitor picked is kept, with words too.
+    by_deadline = client.get(URL, {"q": "film", "sort": "deadline"})
+    assert titles(by_deadline) == ["Animation studio support", "Film grant"]
+    assert chosen_sort(by_deadline) == "deadline"

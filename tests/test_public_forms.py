@@ -234,9 +234,9 @@ def test_six_submissions_in_an_hour_from_one_address_are_too_many(client, clock)
 
 
 @pytest.mark.parametrize(("trusted", "counted_as"), [(False, "127.0.0.1"), (True, "203.0.113.7")])
-def test_forwarded_for_is_used_only_when_trusted(client, clock, trusted, counted_as):
+def test_forwarded_for_is_used_only_behind_our_proxy(client, clock, trusted, counted_as):
     ProgrammeFactory(slug="film-fund")
-    with override_settings(TRUST_X_FORWARDED_FOR=trusted, PUBLIC_FORM_RATE_LIMIT=1):
+    with override_settings(BEHIND_PROXY=trusted, PUBLIC_FORM_RATE_LIMIT=1):
         client.post(
             url("report", slug="film-fund"),
             form_data(clock, message="One"),

@@ -18,6 +18,7 @@ from unittest import mock
 import openpyxl
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
@@ -536,8 +537,31 @@ def test_lockout_page_in_kazakh(client, settings):
 def test_client_address_behind_our_proxy_is_the_one_it_appended(rf, settings):
     request = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     assert client_ip(request) == "10.1.1.1"  # no proxy configured: the header is not trusted
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.BEHIND_PROXY = True
     assert client_ip(request) == "203.0.113.7"
+    # Behind the proxy but without the header (a probe from the proxy host itself): REMOTE_ADDR.
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.1.1.1")) == "10.1.1.1"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=" , ")) == "10.1.1.1"
+
+
+def test_admin_lockout_counts_the_forwarded_address_behind_our_proxy(client, settings):
+    settings.BEHIND_PROXY = True
+    User.objects.create_user("alice", password="alice-real-pass", is_staff=True)
+
+    def login(password, forwarded_for):
+        return client.post(
+            "/admin/login/",
+            {"username": "alice", "password": password},
+            REMOTE_ADDR="10.0.0.1",  # the proxy, for everyone
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login("wrong", "6.6.6.6, 203.0.113.7")  # the first entry is the client's own, and ignored
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.7"]
+    assert login("alice-real-pass", "203.0.113.7").status_code == 429
+    # Alice from another address behind the same proxy is not locked out.
+    assert login("alice-real-pass", "203.0.113.8").status_code == 302
 
 
 # --- Hostile files ------------------------------------------------------------------------------------
