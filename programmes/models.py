@@ -223,6 +223,12 @@ class OrganisationQuerySet(TaxonomyQuerySet):
     def in_display_order(self):
         return self.order_by(localized_sort_key("name"), "slug")
 
+    def with_published_programmes(self):
+        """Organisations with at least one published programme: the ones with a public page (the
+        others' pages would list nothing, and the placeholder that public suggestions are filed
+        under must not get one)."""
+        return self.filter(Exists(Programme.objects.published().filter(organisation=OuterRef("pk"))))
+
 
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
