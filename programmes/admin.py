@@ -3,7 +3,9 @@
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Count, F
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -45,6 +47,25 @@ class HistoryAdmin(SimpleHistoryAdmin):
     Each save through the admin says why in words: created, which fields changed (with their
     language), or which version it reverts to.
     """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version's page, whose form reverts to it when posted.
+
+        simple-history lets anyone who may *view* the object open this page and saves on POST, and
+        it builds an editable form even for view-only staff. So the page needs the change
+        permission, for GET as well: a read-only version page would need the admin's read-only
+        machinery rebuilt (simple-history passes prepopulated fields that a field-less form does
+        not have, and a programme's links would show today's values, not the version's). View-only
+        staff still see every version and what changed in it on the history list.
+        SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS would not help (it swaps in the history
+        model's own permissions, and a "change history" right would then revert the object), nor
+        would revert_disabled (it only hides the button).
+        """
+        if not self.has_change_permission(request, self.get_object(request, unquote(object_id))):
+            raise PermissionDenied
+        # The save, the links and the history line land together or not at all.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = self.change_reason(obj, form, change)

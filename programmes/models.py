@@ -223,6 +223,12 @@ class OrganisationQuerySet(TaxonomyQuerySet):
     def in_display_order(self):
         return self.order_by(localized_sort_key("name"), "slug")
 
+    def with_published_programmes(self):
+        """Organisations with at least one published programme: the ones with a public page (the
+        others' pages would list nothing, and the placeholder that public suggestions are filed
+        under must not get one)."""
+        return self.filter(Exists(Programme.objects.published().filter(organisation=OuterRef("pk"))))
+
 
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -494,6 +500,8 @@ class ProgrammeQuerySet(models.QuerySet):
 # The facts a subscriber is told about when they change ("the deadline moved", "the award grew").
 TERMS_FIELDS = ("opens_on", "closes_on", "amount_min", "amount_max", "currency")
 TRACKED_FIELDS = ("state", *TERMS_FIELDS)
+# What save() compares with the stored row (see Programme.loaded_values).
+LOADED_FIELDS = (*TRACKED_FIELDS, *CHECKED_LINKS)
 
 
 class Programme(models.Model):
@@ -720,8 +728,7 @@ class Programme(models.Model):
                 "terms_changed_at",
             }
         super().save(*args, **kwargs)
-        self._loaded_links = {f: getattr(self, f) for f in CHECKED_LINKS}
-        self._remember_tracked()
+        self._remember_loaded()
         search.update_vectors([self.pk])
 
     def get_absolute_url(self):
@@ -735,16 +742,15 @@ class Programme(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded_links = {f: getattr(instance, f) for f in CHECKED_LINKS if f in field_names}
-        instance._remember_tracked()
+        instance._remember_loaded()
         return instance
 
     def forget_stale_checks(self) -> list[str]:
         """Clear the link check of a link that was edited since it was loaded: the result was about
         the old address (a fixed broken link leaves the review queue at once). Returns the columns cleared."""
         cleared = []
+        loaded = self.loaded_values() or {}
         for field in CHECKED_LINKS:
-            loaded = getattr(self, "_loaded_links", {})
             if field in loaded and loaded[field] != getattr(self, field):
                 setattr(self, f"{field}_result", "")
                 setattr(self, f"{field}_final", "")
@@ -754,20 +760,33 @@ class Programme(models.Model):
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
-        self._remember_tracked()
+        self._remember_loaded()
 
-    def _remember_tracked(self) -> None:
+    def _remember_loaded(self) -> None:
         # Only the values actually loaded (a deferred field is not fetched just to compare it).
-        self._tracked = {name: self.__dict__[name] for name in TRACKED_FIELDS if name in self.__dict__}
+        self._loaded = {name: self.__dict__[name] for name in LOADED_FIELDS if name in self.__dict__}
+
+    def loaded_values(self) -> dict | None:
+        """The stored values save() compares with (state, terms, links); None for a new programme.
+
+        An existing programme built in memory rather than loaded (simple-history's revert starts
+        from a version's copy) reads them from its stored row, once: compared with nothing, a
+        revert would move dates without alerts noticing and keep the link checks of other links."""
+        if self._state.adding:
+            return None
+        if not hasattr(self, "_loaded"):
+            row = type(self)._base_manager.using(self._state.db).filter(pk=self.pk).values(*LOADED_FIELDS)
+            self._loaded = row.first()  # None: no such row (a deleted programme restored), so new
+        return self._loaded
 
     def note_changes(self, now: datetime.datetime | None = None) -> None:
         """Stamp ``published_at`` when the programme becomes public (new, or back from draft or
         the archive: news again) and ``terms_changed_at`` when its dates or award change while
         it is public. Compared with the values loaded from the database."""
         now = now or timezone.now()
-        tracked = getattr(self, "_tracked", None)
+        tracked = self.loaded_values()
         is_published = self.state == PublicationState.PUBLISHED
-        if self._state.adding or tracked is None:
+        if tracked is None:
             if is_published and self.published_at is None:
                 self.published_at = now
             return

@@ -1,7 +1,7 @@
 """sitemap.xml: every public page in the three languages, with hreflang alternates."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.urls import reverse
 
 from .models import Organisation, Programme
@@ -40,9 +40,8 @@ class OrganisationSitemap(_Multilingual):
     changefreq = "weekly"
 
     def items(self):
-        published = Programme.objects.published().filter(organisation=OuterRef("pk"))
         return (
-            Organisation.objects.filter(Exists(published))
+            Organisation.objects.with_published_programmes()
             .annotate(last_change=Max("programmes__updated_at"))
             .order_by("pk")
             .only("slug", "updated_at")

@@ -112,7 +112,11 @@ def programme_detail(request, slug):
 
 
 def organisation_detail(request, slug):
-    organisation = get_object_or_404(Organisation.objects.select_related("home_city"), slug=slug)
+    # No page for an organisation with nothing public (such as the placeholder that public
+    # suggestions are filed under): public input never creates a public page.
+    organisation = get_object_or_404(
+        Organisation.objects.with_published_programmes().select_related("home_city"), slug=slug
+    )
     programmes = organisation.programmes.published().with_status().with_card_data().ordered_by("deadline")
     warnings: list[str] = []
     page = _page(request, programmes, warnings)

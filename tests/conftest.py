@@ -119,3 +119,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_postgres)
         if skip_browser and "browser" in item.keywords:
             item.add_marker(skip_browser)
+
+
+def admin_form_data(response) -> dict:
+    """What the browser would post back from a rendered admin form, unchanged."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = str(value)
+    return data

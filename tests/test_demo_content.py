@@ -42,6 +42,12 @@ def test_at_least_twenty_real_programmes_with_titles_and_summaries_in_three_lang
         assert programme.types.exists(), programme.slug
 
 
+def test_every_organisation_has_a_published_programme_and_so_a_page(client, demo):
+    slugs = sorted(Organisation.objects.values_list("slug", flat=True))
+    assert sorted(Organisation.objects.with_published_programmes().values_list("slug", flat=True)) == slugs
+    assert client.get(f"/en/organisations/{slugs[0]}/").status_code == 200
+
+
 def test_seed_figures_carried_over(demo):
     ccf = Programme.objects.get(slug="creative-capital-fund-investments")
     assert (ccf.total_budget, ccf.total_budget_currency) == (39_000_000, "USD")

@@ -171,7 +171,7 @@ def test_sitemap_lists_every_public_page_in_three_languages_with_alternates(clie
     OrganisationFactory(slug="no-public-programmes")
     first = ProgrammeFactory(slug="first", organisation=organisation)
     ProgrammeFactory(slug="second", organisation=organisation)
-    ProgrammeFactory(slug="draft", state=PublicationState.DRAFT)
+    draft = ProgrammeFactory(slug="draft", state=PublicationState.DRAFT)
 
     index = parse_xml(client.get("/sitemap.xml").content)
     sections = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
@@ -194,6 +194,9 @@ def test_sitemap_lists_every_public_page_in_three_languages_with_alternates(clie
         for page in ("", "programmes/", "programmes/first/", "programmes/second/", "organisations/tolqyn/")
     ]
     assert paths == sorted(expected)
+    # The pages the sitemap leaves out do not exist.
+    assert client.get("/en/organisations/no-public-programmes/").status_code == 404
+    assert client.get(f"/en/organisations/{draft.organisation.slug}/").status_code == 404
     lastmod, alternates = urls["http://testserver/kk/programmes/first/"]
     assert lastmod == first.updated_at.date().isoformat()
     assert alternates == {

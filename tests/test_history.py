@@ -1,14 +1,19 @@
 """Audit history (django-simple-history): admin edits, reverts, imports and actions all leave a
 line saying who, why and what, with every language's column and the programme's links."""
 
+import datetime
+
 import pytest
 import tablib
+import time_machine
+from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from simple_history.utils import get_m2m_reverse_field_name
 
 from programmes import resources
 from programmes.choices import PublicationState
 from programmes.models import Organisation, Programme
+from tests.conftest import admin_form_data as _form_data
 from tests.factories import (
     OrganisationFactory,
     ProgrammeFactory,
@@ -34,24 +39,6 @@ def programme():
         types=[ProgrammeTypeFactory(slug="grant")],
         sectors=[SectorFactory(slug="film")],
     )
-
-
-def _form_data(response) -> dict:
-    """What the browser would post back from a rendered admin form, unchanged."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        elif value is None:
-            data[name] = ""
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = str(value)
-    return data
 
 
 def _edit(client, programme, **changes):
@@ -210,6 +197,116 @@ def test_revert_restores_the_titles_and_the_links(today, admin_client, admin_use
     # Noon UTC is 5 p.m. in Almaty.
     assert last.history_change_reason == "Reverted to the version of 03/01/2026 5 p.m."
     assert _slugs(last, "sectors") == ["film"]
+
+
+def _revert(client, obj, version):
+    """Post a past version's page back unchanged, as the Revert button does."""
+    model = obj._meta.model_name
+    url = reverse(f"admin:programmes_{model}_simple_history", args=[obj.pk, version.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, _form_data(page))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    return response
+
+
+@pytest.fixture
+def viewer(client):
+    """A staff member who may look at programmes and organisations but change nothing."""
+    user = User.objects.create_user("viewer", password="x", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_programme", "view_organisation"])
+    )
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def test_view_only_staff_cannot_revert_a_programme(admin_client, viewer, programme):
+    published = _lines(programme)[-1]
+    _edit(admin_client, programme, state=PublicationState.ARCHIVED)
+    url = reverse("admin:programmes_programme_simple_history", args=[programme.pk, published.pk])
+    data = _form_data(admin_client.get(url))
+    lines = _lines(programme)
+
+    assert viewer.post(url, data).status_code == 403
+    assert viewer.get(url).status_code == 403  # no editable form either (see HistoryAdmin)
+    programme.refresh_from_db()
+    assert programme.state == PublicationState.ARCHIVED
+    assert _lines(programme) == lines
+    # The history list, with what each version changed, stays open to them.
+    history = viewer.get(reverse("admin:programmes_programme_history", args=[programme.pk]))
+    assert [line.state for line in history.context["page_obj"]][:2] == ["archived", "published"]
+
+
+def test_view_only_staff_cannot_revert_an_organisation(admin_client, viewer):
+    organisation = OrganisationFactory(slug="almaty-creative", name_en="Almaty Creative")
+    original = _lines(organisation)[-1]
+    change = reverse("admin:programmes_organisation_change", args=[organisation.pk])
+    admin_client.post(change, {**_form_data(admin_client.get(change)), "name_en": "Renamed"})
+    url = reverse("admin:programmes_organisation_simple_history", args=[organisation.pk, original.pk])
+    data = _form_data(admin_client.get(url))
+
+    assert viewer.post(url, data).status_code == 403
+    assert viewer.get(url).status_code == 403
+    assert Organisation.objects.get(pk=organisation.pk).name_en == "Renamed"
+
+
+def test_revert_of_the_closing_date_is_news_for_alerts(today, admin_client):
+    programme = ProgrammeFactory(
+        slug="dated",
+        deadline_type="fixed",
+        closes_on=datetime.date(2026, 4, 30),
+        types=[ProgrammeTypeFactory()],
+    )
+    original = _lines(programme)[-1]
+    _edit(admin_client, programme, closes_on="2026-05-31")
+    Programme.objects.filter(pk=programme.pk).update(terms_changed_at=None)
+
+    _revert(admin_client, programme, original)
+    programme.refresh_from_db()
+    assert (programme.closes_on, programme.terms_changed_at) == (
+        datetime.date(2026, 4, 30),
+        datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC),
+    )
+
+
+def test_reverting_an_archived_programme_to_a_published_version_publishes_it_anew(admin_client):
+    with time_machine.travel(datetime.datetime(2026, 1, 10, 12, 0, tzinfo=datetime.UTC), tick=False):
+        programme = ProgrammeFactory(slug="back", types=[ProgrammeTypeFactory()])
+        published = _lines(programme)[-1]
+        _edit(admin_client, programme, state=PublicationState.ARCHIVED)
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC), tick=False):
+        _revert(admin_client, programme, published)
+    programme.refresh_from_db()
+    assert (programme.state, programme.published_at) == (
+        PublicationState.PUBLISHED,
+        datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC),
+    )
+
+
+def test_revert_to_another_application_link_forgets_the_link_check(today, admin_client):
+    programme = ProgrammeFactory(
+        slug="linked", apply_url="https://old.example.kz/apply", types=[ProgrammeTypeFactory()]
+    )
+    Programme.objects.filter(pk=programme.pk).update(apply_url_result="404", apply_url_checked_on=today)
+    programme.refresh_from_db()
+    programme.save()  # a version holding the old link and its failed check
+    old = _lines(programme)[-1]
+    assert (old.apply_url, old.apply_url_result) == ("https://old.example.kz/apply", "404")
+    _edit(admin_client, programme, apply_url="https://new.example.kz/apply")
+    Programme.objects.filter(pk=programme.pk).update(
+        apply_url_result="200", apply_url_final="https://new.example.kz/apply", apply_url_checked_on=today
+    )
+
+    _revert(admin_client, programme, old)
+    programme.refresh_from_db()
+    assert (
+        programme.apply_url,
+        programme.apply_url_result,
+        programme.apply_url_final,
+        programme.apply_url_checked_on,
+    ) == ("https://old.example.kz/apply", "", "", None)
 
 
 # --- Imports and actions ------------------------------------------------------------------------

@@ -101,8 +101,9 @@ def test_suggestion_becomes_a_draft_programme_in_the_pages_language(client, cloc
         "suggested_organisation": "Tolqyn Studio",
         "suggester_email": "aigerim@example.kz",
     }
-    # Drafts are not public.
+    # Drafts are not public, nor is the placeholder organisation the suggestion is filed under.
     assert client.get(url("detail", language, slug=programme.slug)).status_code == 404
+    assert client.get(url("organisation", language, slug="public-suggestions")).status_code == 404
 
 
 def test_suggestion_uses_a_known_organisation_and_a_free_slug(client, clock):

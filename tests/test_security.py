@@ -20,7 +20,9 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection
@@ -33,6 +35,7 @@ from programmes.logs import JSONFormatter
 from programmes.middleware import client_ip
 from programmes.models import ImportRecord, Organisation, ProblemReport, Programme
 from programmes.translation import OrganisationTranslationOptions, ProgrammeTranslationOptions
+from tests.conftest import admin_form_data
 from tests.factories import (
     ApplicantKindFactory,
     BusinessSizeFactory,
@@ -757,7 +760,12 @@ def _fill_route(route: str, objects: dict) -> str:
 OPEN_TO_ANY_STAFF = {"index", "password_change", "password_change_done", "jsi18n", "login", "logout"}
 
 
-def test_a_staff_member_without_rights_reaches_no_admin_page(client, settings):
+def _sign_in_with_a_row_of_every_admin_model(client, username: str) -> dict:
+    """Sign ``username`` (staff, no rights) in, with one row of every model the admin shows.
+
+    An object that does not exist gets a redirect before any permission check: every registered
+    model needs a real row for its change, delete and history pages to be tested. Returns the rows
+    by (app label, model name)."""
     programme = ProgrammeFactory(
         slug="p",
         types=[ProgrammeTypeFactory()],
@@ -769,16 +777,18 @@ def test_a_staff_member_without_rights_reaches_no_admin_page(client, settings):
     ImportRecord.objects.create(file_name="x.xlsx")
     ProblemReport.objects.create(programme=programme, message="The deadline moved.")
     ExchangeRateFactory()
-    staff = User.objects.create_user("nobody", password="x", is_staff=True)
+    staff = User.objects.create_user(username, password="x", is_staff=True)
     # A failed and a successful sign-in give django-axes' own admin pages a row each.
     client.post("/admin/login/", {"username": "ghost", "password": "wrong"}, REMOTE_ADDR="10.0.0.5")
-    client.post("/admin/login/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.0.0.5")
+    client.post("/admin/login/", {"username": username, "password": "x"}, REMOTE_ADDR="10.0.0.5")
     assert client.session["_auth_user_id"] == str(staff.pk)
-    # An object that does not exist gets a redirect before any permission check: every
-    # registered model needs a real row for its change, delete and history pages to be tested.
     objects = {(m._meta.app_label, m._meta.model_name): m.objects.first() for m in admin.site._registry}
     assert [key for key, obj in objects.items() if obj is None] == []
+    return objects
 
+
+def test_a_staff_member_without_rights_reaches_no_admin_page(client, settings):
+    objects = _sign_in_with_a_row_of_every_admin_model(client, "nobody")
     urls = _admin_urls()
     names = {name for name, _route in urls}
     # Every registered model's views, the import/export views and our own view were found.
@@ -814,6 +824,59 @@ def test_a_staff_member_without_rights_reaches_no_admin_page(client, settings):
             checked.append(name)
     assert len(set(checked)) >= 8 * 5 + 4
     assert Programme.objects.filter(slug="p").exists()
+
+
+def _every_row() -> dict:
+    """The whole content of every model the admin shows, of their history and of the admin log."""
+    models = [*admin.site._registry, LogEntry, Programme.history.model, Organisation.history.model]
+    return {model._meta.label: list(model._base_manager.order_by("pk").values()) for model in models}
+
+
+def test_a_staff_member_who_may_only_view_changes_nothing(client, admin_client):
+    objects = _sign_in_with_a_row_of_every_admin_model(client, "viewer")
+    viewer = User.objects.get(username="viewer")
+    content_types = ContentType.objects.get_for_models(*admin.site._registry).values()
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__startswith="view_", content_type__in=content_types)
+    )
+    # They may look: the programme's page and its history list open.
+    programme = objects[("programmes", "programme")]
+    assert client.get(f"/admin/programmes/programme/{programme.pk}/change/").status_code == 200
+    assert client.get(f"/admin/programmes/programme/{programme.pk}/history/").status_code == 200
+    before = _every_row()
+
+    urls = _admin_urls()
+    # Pages that only show: an app's index, a list (posted without an action), a history list.
+    show_only = {"app_list"} | {
+        name for name, _ in urls if name and name.endswith(("_changelist", "_history"))
+    }
+    show_only -= {name for name, _ in urls if name and name.endswith("_simple_history")}
+    refused = []
+    odd = []
+    for name, route in urls:
+        if name in OPEN_TO_ANY_STAFF:
+            continue
+        url = _fill_route(route, objects)
+        # What someone allowed to change would post: the page's own form (a version page's form
+        # reverts to that version), or nothing where the page has no such form.
+        page = admin_client.get(url, follow=True)
+        data = admin_form_data(page) if page.context and "adminform" in page.context else {}
+        response = client.post(url, data)
+        for _hop in range(3):  # the old "<id>/" address forwards to "<id>/change/"
+            location = response.get("Location", "") if response.status_code == 302 else ""
+            if not location.startswith("/admin/") or location.startswith("/admin/login/") or location == url:
+                break
+            response = client.post(location, data)
+        login = response.status_code == 302 and response["Location"].startswith("/admin/login/")
+        shown = response.status_code in (200, 302) and name in show_only
+        if not (response.status_code in (403, 404, 405) or login or shown):
+            odd.append((name, url, response.status_code))
+        if response.status_code == 403:
+            refused.append(name)
+    assert odd == []
+    assert {"programmes_programme_simple_history", "programmes_organisation_simple_history"} <= set(refused)
+    assert {"programmes_programme_change", "programmes_organisation_change"} <= set(refused)
+    assert _every_row() == before
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
