@@ -13,8 +13,9 @@
 #   RESULTS [benchmarks/results]  locust's CSV files and gunicorn's log go there
 #   SKIP_SETUP=1  reuse the database as it is (no migrate, load or generate)
 #
-# Prints requests/s, p50/p95/p99 and failures, overall and per kind of page; exits non-zero when
-# any request failed. Only ever talks to 127.0.0.1.
+# Prints requests/s, p50/p95/p99 and failures, overall and per kind of page (as locust saw them,
+# and inside Django from the request log), the CPU the workers used and how busy the machine was;
+# exits non-zero when any request failed or gunicorn logged an error. Only talks to 127.0.0.1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -112,12 +113,36 @@ workers=$($BIN/python -c 'exec(open("gunicorn.conf.py").read()); print(workers)'
 
 echo "Load test: ${USERS} users (+${SPAWN_RATE}/s) for ${DURATION}; ${published} published programmes;" \
     "gunicorn ${workers} workers; cache: $([[ $REDIS == 1 ]] && echo "Redis ($REDIS_URL)" || echo "per-process memory")"
+# Warm-up, not measured: each worker's first request builds its URL resolver, templates and
+# translations. A sort that the visitors never ask for alone, so no search page they ask for is
+# cached by it.
+for lang in kk ru en; do
+    for path in "/$lang/" "/$lang/programmes/?sort=title" \
+        "/$lang/programmes/$(awk '$1 == "programme" {print $2; exit}' "$LOADTEST_SLUGS")/" \
+        "/$lang/organisations/$(awk '$1 == "organisation" {print $2; exit}' "$LOADTEST_SLUGS")/"; do
+        for _ in 1 2 3 4 5; do echo "http://127.0.0.1:${PORT}$path"; done
+    done
+done | xargs -P 5 -n 1 curl -sf -o /dev/null
+cpu_seconds() {  # user + system CPU of the workers so far
+    for pid in $(pgrep -P "$gunicorn_pid"); do cat "/proc/$pid/stat"; done |
+        awk -v tick="$(getconf CLK_TCK)" '{s += $14 + $15} END {printf "%.1f", s / tick}'
+}
+before=$(cpu_seconds)
+read -r _ user nice system idle iowait _ </proc/stat
+busy_before=$((user + nice + system)) all_before=$((user + nice + system + idle + iowait))
+started=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
 status=0
-$BIN/locust -f benchmarks/locustfile.py --headless -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" \
+TIMEFORMAT="locust itself: %U s user + %S s system CPU"
+time $BIN/locust -f benchmarks/locustfile.py --headless -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" \
     --host "http://127.0.0.1:${PORT}" --csv "$prefix" --only-summary --loglevel WARNING \
     >"$prefix-locust.log" 2>&1 || status=$?
+echo "gunicorn workers: $(awk -v a="$before" -v b="$(cpu_seconds)" 'BEGIN {printf "%.1f", b - a}') s CPU" \
+    "(the machine has $(nproc) cores for ${DURATION})"
+read -r _ user nice system idle iowait _ </proc/stat
+echo "whole machine (gunicorn, PostgreSQL, locust, anything else): CPU" \
+    "$((100 * (user + nice + system - busy_before) / (user + nice + system + idle + iowait - all_before)))% busy"
 
-$BIN/python - "$prefix" <<'EOF'
+$BIN/python - "$prefix" "$started" <<'EOF'
 import csv, json, re, statistics, sys
 rows = list(csv.DictReader(open(f"{sys.argv[1]}_stats.csv", encoding="utf-8")))
 print("As locust saw them (queueing included):")
@@ -133,10 +158,12 @@ times = {kind: [] for kind, _ in kinds}
 for line in open(f"{sys.argv[1]}-gunicorn.log", encoding="utf-8"):
     if '"directory.request"' in line:
         entry = json.loads(line)
+        if entry["time"] < sys.argv[2]:  # the warm-up
+            continue
         for kind, pattern in kinds:
             if re.match(pattern, entry["path"]):
                 times[kind].append(entry["duration_ms"])
-print("Inside Django (request log):")
+print("Inside Django (request log; waiting for a free worker not included):")
 print(f"{'page':26} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
 for kind, values in times.items():
     if len(values) >= 2:
