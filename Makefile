@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install test lint superuser collectstatic
+.PHONY: run install test lint superuser collectstatic loadtest
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -36,3 +36,8 @@ superuser: install
 collectstatic: install
 	@test -n "$$SECRET_KEY" || { echo "collectstatic: set the production environment (SECRET_KEY, ...) first; see docs/deploy.md"; exit 1; }
 	$(BIN)/python manage.py collectstatic --noinput
+
+# gunicorn + PostgreSQL (database directory_load) + 10,000 synthetic programmes + locust: see
+# benchmarks/load_test.sh for its settings. `make loadtest ARGS=--redis` shares the cache in Redis.
+loadtest: install
+	benchmarks/load_test.sh $(ARGS)
