@@ -11,7 +11,7 @@ repeat (and may come from the page cache) and most combinations do not.
 
 Programme and organisation slugs are read from ``LOADTEST_SLUGS`` (a file of ``programme <slug>``
 and ``organisation <slug>`` lines, which load_test.sh writes from the database); without it they
-are collected from a few search result pages when the test starts.
+are collected from a few search result and programme pages when the test starts.
 
 Every response must be a 200 carrying a whole HTML page; anything else counts as a failure.
 Requests are named by kind ("search: words", "programme page" …) so locust's per-endpoint table
@@ -130,10 +130,14 @@ def load_slugs(environment, **kwargs):
     else:
         import requests  # locust's own dependency
 
+        # Programmes from the first result pages; organisations from those programmes' pages
+        # (result cards do not link to organisations).
         for page in range(1, 6):
             html = requests.get(f"{environment.host}/en/programmes/?page={page}", timeout=30).text
-            for kind, slug in SLUG_LINK.findall(html):
-                (programme_slugs if kind == "programmes" else organisation_slugs).append(slug)
+            programme_slugs.extend(slug for kind, slug in SLUG_LINK.findall(html) if kind == "programmes")
+        for slug in programme_slugs[:20]:
+            html = requests.get(f"{environment.host}/en/programmes/{slug}/", timeout=30).text
+            organisation_slugs.extend(s for kind, s in SLUG_LINK.findall(html) if kind == "organisations")
     if not programme_slugs or not organisation_slugs:
         raise RuntimeError("No programme or organisation slugs: is the site running with programmes?")
 
