@@ -38,6 +38,7 @@ LINKS = {
     "business_sizes": BusinessSize,
 }
 ATTRIBUTES = {"applicants": "applicant_kinds"}
+LINK_TABLES = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
 
 
 class Command(BaseCommand):
@@ -127,4 +128,11 @@ class Command(BaseCommand):
                     for slug in filter(None, (s.strip() for s in row[column].split(";")))
                 ]
             )
+        if connection.vendor == "postgresql":
+            # Statistics of the tables just grown, before the documents are built from them:
+            # where autovacuum is off or behind, the rebuild otherwise plans for empty tables
+            # and each batch is slower than the last (measured: minutes per batch by 8,000).
+            with connection.cursor() as cursor:
+                tables = ["programmes_programme", *(f"programmes_programme_{a}" for a in LINK_TABLES)]
+                cursor.execute("ANALYZE " + ", ".join(tables))
         search.update_vectors([programme.pk for programme in programmes])
