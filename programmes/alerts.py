@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import QueryDict
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from .caching import count_in_window
 from .filters import ProgrammeFilter
 from .models import Alert, Programme, Reminder, Subscription
 
@@ -98,16 +98,7 @@ def allow_request(email: str, ip_address: str | None) -> bool:
         (f"alerts:ip:{ip_address or 'unknown'}", settings.ALERT_REQUESTS_PER_IP, 3600),
         (f"alerts:email:{digest}", settings.ALERT_REQUESTS_PER_EMAIL, 86400),
     ]
-    for key, limit, timeout in limits:
-        cache.add(key, 0, timeout)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout)
-            count = 1
-        if count > limit:
-            return False
-    return True
+    return all(count_in_window(key, window) <= limit for key, limit, window in limits)
 
 
 @transaction.atomic

@@ -37,6 +37,18 @@ def cached_terms(model) -> list:
     return terms
 
 
+def count_in_window(key: str, window: int) -> int:
+    """Add one to a counter that starts with the first count and expires ``window`` seconds later
+    (a fixed window); returns the new count. For the rate limits of the public forms and alerts."""
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr(): a new window
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
 def invalidate() -> None:
     """The directory changed: every cached term list and search page is stale from now on."""
     _bump()

@@ -276,8 +276,8 @@ class ProgrammeFilter(django_filters.FilterSet):
         for name, value in data.items():
             if name != exclude:
                 queryset = self.filters[name].filter(queryset, value)
-        if exclude != "status" and not data.get("status") and data.get("closing_within") is None:
-            queryset = queryset.filter(status__in=DEFAULT_STATUSES)
+        if exclude != "status" and not data.get("status") and self.selected_statuses:
+            queryset = queryset.filter(status__in=self.selected_statuses)  # the default statuses
         return queryset.ordered_by(self.sort_order, has_query=bool(search.words(data.get("q") or "")))
 
     # --- derived values ----------------------------------------------------------------
@@ -329,6 +329,8 @@ class ProgrammeFilter(django_filters.FilterSet):
 
     @property
     def selected_statuses(self) -> list[str]:
+        """The statuses shown: those chosen; by default open and upcoming; all of them (empty:
+        no status condition) when only "closing within" is given, which implies open."""
         self.errors  # noqa: B018
         chosen = self.form.cleaned_data.get("status")
         if chosen or self.form.cleaned_data.get("closing_within") is not None:
@@ -444,8 +446,8 @@ class ProgrammeFilter(django_filters.FilterSet):
         places = [term.pk for term in data.get("city") or []]
         if places:
             conditions["city"] = ("(m.is_nationwide OR m.places && %s::bigint[])", [places])
-        statuses = self._status_filter()
-        if statuses is not None:
+        statuses = self.selected_statuses
+        if statuses:
             conditions["status"] = ("m.status = ANY(%s::text[])", [list(statuses)])
 
         def where(*, exclude: str | None = None, extra: str = "TRUE") -> tuple[str, list]:
@@ -502,14 +504,6 @@ class ProgrammeFilter(django_filters.FilterSet):
                 else:
                     counts.terms[facet][term] = count
         return counts
-
-    def _status_filter(self):
-        data = self.form.cleaned_data
-        if data.get("status"):
-            return data["status"]
-        if data.get("closing_within") is None:
-            return DEFAULT_STATUSES
-        return None
 
     # --- counting elsewhere (SQLite) ----------------------------------------------------
 

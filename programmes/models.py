@@ -421,19 +421,15 @@ class ProgrammeQuerySet(models.QuerySet):
         from django.db import connection
 
         matching, params = self.order_by().values("pk", "is_nationwide").query.sql_with_params()
-        # "reach" pairs every location with the locations whose programmes it can apply to:
-        # itself, its region, and (for a region) its cities. Table names are constants.
+        # "reach" pairs every listed location with the locations that can apply to it (the rule
+        # is symmetric: itself, its region, its cities). Table names are constants.
         sql = f"""
             WITH matching AS (SELECT q.pk AS id, q.is_nationwide FROM ({matching}) AS q),
-            reach(x, y) AS (
-                SELECT id, id FROM programmes_location
-                UNION ALL SELECT id, parent_id FROM programmes_location WHERE parent_id IS NOT NULL
-                UNION ALL SELECT parent_id, id FROM programmes_location WHERE parent_id IS NOT NULL
-            )
-            SELECT r.x, COUNT(DISTINCT l.programme_id) FROM reach r
-            JOIN programmes_programme_locations l ON l.location_id = r.y
+            reach(listed, counted) AS ({search.PLACE_REACH})
+            SELECT r.counted, COUNT(DISTINCT l.programme_id) FROM reach r
+            JOIN programmes_programme_locations l ON l.location_id = r.listed
             JOIN matching m ON m.id = l.programme_id AND NOT m.is_nationwide
-            GROUP BY r.x
+            GROUP BY r.counted
             UNION ALL
             SELECT NULL, COUNT(*) FROM matching m WHERE m.is_nationwide
         """  # noqa: S608

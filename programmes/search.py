@@ -216,6 +216,16 @@ FACET_ARRAYS = {
 }
 
 
+# Pairs (listed, counted): a programme listing place `listed` can be applied to from `counted`:
+# the place itself, its region, and (for a region) its cities. The one definition of the city
+# rule in SQL, for the facet arrays here and the location counts of models.counts_by_location.
+PLACE_REACH = """
+    SELECT id, id FROM programmes_location
+    UNION ALL SELECT id, parent_id FROM programmes_location WHERE parent_id IS NOT NULL
+    UNION ALL SELECT parent_id, id FROM programmes_location WHERE parent_id IS NOT NULL
+"""
+
+
 def vector_sql(only_ids: bool) -> str:
     """One statement that rebuilds the search documents (of the ids given as its one
     parameter, or all).
@@ -263,11 +273,7 @@ def vector_sql(only_ids: bool) -> str:
             FROM ({links}) l
             GROUP BY l.programme_id
         ),
-        reach(listed, counted) AS (
-            SELECT id, id FROM programmes_location
-            UNION ALL SELECT id, parent_id FROM programmes_location WHERE parent_id IS NOT NULL
-            UNION ALL SELECT parent_id, id FROM programmes_location WHERE parent_id IS NOT NULL
-        )
+        reach(listed, counted) AS ({PLACE_REACH})
         UPDATE programmes_programme AS p SET
             search_vector = {head},
             search_body = {body},

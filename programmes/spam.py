@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from .caching import count_in_window
 from .middleware import client_ip
 
 SALT = "programmes.public-form"
@@ -59,9 +60,4 @@ def check(request: HttpRequest) -> Verdict:
 
 def count_submission(request: HttpRequest) -> None:
     """Count an accepted submission against the sender's hourly limit (the window starts with the first)."""
-    key = _rate_key(request)
-    if not cache.add(key, 1, timeout=settings.PUBLIC_FORM_RATE_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=settings.PUBLIC_FORM_RATE_WINDOW)
+    count_in_window(_rate_key(request), settings.PUBLIC_FORM_RATE_WINDOW)
