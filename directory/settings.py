@@ -247,6 +247,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # Identical search pages are served from the cache for this long (0: never; the benchmarks
 # measure the uncached page). Any change to the directory invalidates them at once.
 SEARCH_PAGE_CACHE_SECONDS = int(os.environ.get("SEARCH_PAGE_CACHE_SECONDS", "60"))
+# Each process keeps the id sets of recent word matches (search.MatchCache) up to this many
+# bytes (an entry is 8 bytes per matching programme); 0 turns it off.
+SEARCH_MATCH_CACHE_BYTES = int(os.environ.get("SEARCH_MATCH_CACHE_BYTES", str(32 * 2**20)))
 
 # --- Cache -------------------------------------------------------------------------------
 # Without REDIS_URL each process keeps its own small cache (nothing to install). With it, every

@@ -9,6 +9,8 @@ with the default per-process cache the short timeouts bound how long another pro
 """
 
 import hashlib
+import secrets
+import time
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -24,7 +26,21 @@ _GENERATION_KEY = "directory:generation"
 
 
 def generation() -> int:
-    return cache.get_or_set(_GENERATION_KEY, 1, None)
+    # A random first number, not 1: after the cache is emptied (a restart of Redis, a cleared
+    # cache), numbers seen before must not come back and match what a process built then, such
+    # as its search index (index.py).
+    return cache.get_or_set(_GENERATION_KEY, _first_generation, None)
+
+
+def _first_generation() -> int:
+    return secrets.randbelow(2**40)
+
+
+def expired(stored_at: float) -> bool:
+    """Whether something a process keeps for itself under the generation (the search index,
+    word matches), stored at ``time.monotonic()`` ``stored_at``, must be rebuilt anyway: without
+    a shared cache this process hears of its own saves only, so after TIMEOUT seconds."""
+    return not settings.REDIS_URL and time.monotonic() - stored_at > TIMEOUT
 
 
 def cached_terms(model) -> list:
@@ -61,7 +77,7 @@ def _bump() -> None:
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:  # no generation yet: nothing cached
-        cache.set(_GENERATION_KEY, 1, None)
+        cache.set(_GENERATION_KEY, _first_generation(), None)
 
 
 def cached_page(view):

@@ -13,16 +13,14 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
+import numpy as np
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Count
-from django.db.models.expressions import RawSQL
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import money, search
+from . import index, money, search
 from .caching import cached_terms
 from .choices import LocationKind, Status
 from .models import (
@@ -38,28 +36,7 @@ from .models import (
 
 DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING)
 
-# Where each term facet's links live: (table, term column); organisations are a column of the
-# programme table itself.
-TERM_LINKS = {
-    "type": ("programmes_programme_types", "programmetype_id"),
-    "sector": ("programmes_programme_sectors", "sector_id"),
-    "applicant": ("programmes_programme_applicant_kinds", "applicantkind_id"),
-    "business_size": ("programmes_programme_business_sizes", "businesssize_id"),
-    "organisation": ("programmes_programme", "organisation_id"),
-}
-# On PostgreSQL the same links are read from arrays on the programme row (search.FACET_ARRAYS),
-# in this order, with the places a programme can be applied from.
-TERM_FACETS = ("type", "sector", "applicant", "business_size")
-ARRAYS = (
-    ("types", "facet_types"),
-    ("sectors", "facet_sectors"),
-    ("applicants", "facet_applicants"),
-    ("sizes", "facet_sizes"),
-    ("places", "facet_places"),
-)
-# Filters that are not facets: applied before counting, to the results and every facet alike.
-NON_FACET_FILTERS = ("q", "amount", "closing_within")
-TERM_LINK_OWNER = dict.fromkeys(TERM_LINKS, "programme_id") | {"organisation": "id"}
+TERM_FACETS = tuple(search.TERM_LINKS)
 # A shared link will not carry more values than this per parameter; more is noise or abuse.
 MAX_VALUES_PER_PARAMETER = 40
 MAX_AMOUNT = Decimal("1e15")
@@ -170,6 +147,12 @@ class Counts:
     )  # location id: programmes (nationwide aside)
     nationwide: int = 0
     statuses: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Selection:
+    counts: Counts
+    results: index.Results
 
 
 @dataclass
@@ -408,132 +391,69 @@ class ProgrammeFilter(django_filters.FilterSet):
         ]
 
     def counts(self) -> Counts:
-        """The number of results, and every facet's counts: one statement on PostgreSQL, which
-        finds the matching programmes once; a few queries elsewhere."""
-        if not hasattr(self, "_counts"):
-            self.errors  # noqa: B018  (validates the form)
-            if connection.vendor == "postgresql":
-                self._counts = self._counts_in_one_statement()
-            else:
-                self._counts = self._counts_separately()
-        return self._counts
+        """The number of results, and every facet's counts (from the selection)."""
+        return self.selection().counts
 
-    # --- counting on PostgreSQL ----------------------------------------------------------
+    def selection(self) -> Selection:
+        """The search page's programmes in order and every count, from the in-memory index of
+        the published programmes (index.py): the words matched once by the database, every
+        other filter a mask, every facet counted with the other facets' conditions only.
 
-    def _counts_in_one_statement(self) -> Counts:
+        Covers the published programmes, which is what the search page lists; ``qs`` (the
+        same filters as a queryset) serves feeds and alerts.
+        """
+        if hasattr(self, "_selection"):
+            return self._selection
+        self.errors  # noqa: B018  (validates the form)
         data = self.form.cleaned_data
-        # The programmes matching everything that is not a facet (words, amount, closing date),
-        # found once (MATERIALIZED) with the facet columns of each row; every facet is then
-        # counted from them with the conditions of the other facets. The facet arrays are
-        # PostgreSQL-only columns that search.vector_sql keeps current.
-        base = self.queryset.all()
-        for name in NON_FACET_FILTERS:
-            base = self.filters[name].filter(base, data.get(name))
-        arrays = {
-            alias: RawSQL(f'"programmes_programme"."{column}"', ())  # noqa: S611  (constants)
-            for alias, column in ARRAYS
-        }
-        base = base.order_by().values("pk", "organisation_id", "is_nationwide", "status").annotate(**arrays)
-        base_sql, base_params = base.query.sql_with_params()
-        conditions: dict[str, tuple[str, list]] = {}
-        for name, (alias, _column) in zip(TERM_FACETS, ARRAYS, strict=False):
+        programmes = index.current(self.today)
+        # Filters that are not facets (words, amount, closing date) narrow what is counted.
+        base = programmes.everything()
+        relevance = None
+        matched = search.match(data.get("q") or "", programmes)
+        if matched is not None:
+            base, relevance = matched.found, matched.relevance
+        amount = data.get("amount")
+        rate = self.exchange_rates.get(self.currency_code)
+        if amount and (amount.start is not None or amount.stop is not None) and rate is not None:
+            base &= programmes.award_overlaps(
+                money.to_kzt(amount.start, rate), money.to_kzt(amount.stop, rate)
+            )
+        if data.get("closing_within") is not None:
+            base &= programmes.closing_within(int(data["closing_within"]))
+        # Facets (and the statuses) as conditions, each left out of its own counts.
+        conditions = {}
+        for name in TERM_FACETS:
             ids = [term.pk for term in data.get(name) or []]
             if ids:
-                conditions[name] = (f"m.{alias} && %s::bigint[]", [ids])
-        organisations = [term.pk for term in data.get("organisation") or []]
-        if organisations:
-            conditions["organisation"] = ("m.organisation_id = ANY(%s::bigint[])", [organisations])
-        places = [term.pk for term in data.get("city") or []]
-        if places:
-            conditions["city"] = ("(m.is_nationwide OR m.places && %s::bigint[])", [places])
-        statuses = self.selected_statuses
-        if statuses:
-            conditions["status"] = ("m.status = ANY(%s::text[])", [list(statuses)])
-
-        def where(*, exclude: str | None = None, extra: str = "TRUE") -> tuple[str, list]:
-            parts, params = [extra], []
-            for name, (sql, sql_params) in conditions.items():
-                if name != exclude:
-                    parts.append(sql)
-                    params += sql_params
-            return " AND ".join(parts), params
-
-        branches, params = [], []
-
-        def branch(sql: str, condition: tuple[str, list]):
-            branches.append(sql.format(where=condition[0]))
-            params.extend(condition[1])
-
-        for name, (alias, _column) in zip(TERM_FACETS, ARRAYS, strict=False):
-            branch(
-                f"SELECT '{name}', t, NULL, COUNT(*) FROM m, unnest(m.{alias}) t WHERE {{where}} GROUP BY t",  # noqa: S608
-                where(exclude=name),
+                conditions[name] = programmes.links[name].having(programmes.size, ids)
+        if data.get("organisation"):
+            conditions["organisation"] = programmes.organisation.having(
+                programmes.size, [term.pk for term in data["organisation"]]
             )
-        branch(
-            "SELECT 'organisation', m.organisation_id, NULL, COUNT(*) FROM m WHERE {where} "
-            "GROUP BY m.organisation_id",
-            where(exclude="organisation"),
-        )
-        branch(
-            "SELECT 'city', t, NULL, COUNT(*) FROM m, unnest(m.places) t WHERE {where} GROUP BY t",
-            where(exclude="city", extra="NOT m.is_nationwide"),
-        )
-        branch(
-            "SELECT 'nationwide', NULL, NULL, COUNT(*) FROM m WHERE {where}",
-            where(exclude="city", extra="m.is_nationwide"),
-        )
-        branch(
-            "SELECT 'status', NULL, m.status, COUNT(*) FROM m WHERE {where} GROUP BY m.status",
-            where(exclude="status"),
-        )
-        branch("SELECT 'total', NULL, NULL, COUNT(*) FROM m WHERE {where}", where())
-        # Identifiers are constants of this module; every value travels as a parameter.
-        sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(branches)
-        counts = Counts()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*base_params, *params])
-            for facet, term, status, count in cursor.fetchall():
-                if facet == "total":
-                    counts.total = count
-                elif facet == "nationwide":
-                    counts.nationwide = count
-                elif facet == "status":
-                    counts.statuses[status] = count
-                elif facet == "city":
-                    counts.places[term] = count
-                else:
-                    counts.terms[facet][term] = count
-        return counts
+        if data.get("city"):
+            conditions["city"] = programmes.available_in([term.pk for term in data["city"]])
+        if self.selected_statuses:
+            conditions["status"] = programmes.with_statuses(self.selected_statuses)
 
-    # --- counting elsewhere (SQLite) ----------------------------------------------------
+        def without(name: str | None) -> np.ndarray:
+            mask = base.copy()
+            for other, condition in conditions.items():
+                if other != name:
+                    mask &= condition
+            return mask
 
-    def _counts_separately(self) -> Counts:
-        counts = Counts(total=self.qs.count())
-        counts.terms = self._term_counts()
-        matching = self.filter_queryset(self.queryset.all(), exclude="city")
-        counts.places, counts.nationwide = matching.counts_by_location()
-        matching = self.filter_queryset(self.queryset.all(), exclude="status")
-        counts.statuses = dict(matching.order_by().values_list("status").annotate(count=Count("pk")))
-        return counts
-
-    def _term_counts(self) -> dict[str, dict[int, int]]:
-        """{facet: {term id: programmes}} for the term facets, in one query."""
-        parts, params = [], []
-        for name in self.FACETS:
-            if name == "city":
-                continue
-            matching = self.filter_queryset(self.queryset.all(), exclude=name).order_by().values("pk")
-            sql, sql_params = matching.query.sql_with_params()
-            table, column = TERM_LINKS[name]
-            # Table and column names are the constants in TERM_LINKS; values travel as parameters.
-            parts.append(
-                f"SELECT %s, {column}, COUNT(*) FROM {table} WHERE {TERM_LINK_OWNER[name]} IN ({sql}) "  # noqa: S608
-                f"GROUP BY {column}"
-            )
-            params += [name, *sql_params]
-        counts: dict[str, dict[int, int]] = {name: {} for name in self.FACETS}
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            for name, term, count in cursor.fetchall():
-                counts[name][term] = count
-        return counts
+        matching = without(None)
+        counts = Counts(total=int(matching.sum()))
+        for name in TERM_FACETS:
+            counts.terms[name] = programmes.links[name].count(without(name))
+        counts.terms["organisation"] = programmes.organisation.count(without("organisation"))
+        places = without("city")
+        counts.nationwide = int((places & programmes.nationwide).sum())
+        counts.places = programmes.places.count(places & ~programmes.nationwide)
+        counts.statuses = programmes.status_counts(without("status"))
+        sort = self.sort_order
+        ordered = programmes.ordered(matching, sort, relevance if sort == "relevance" else None)
+        results = index.Results(self.queryset.for_result_cards(), programmes.ids[ordered])
+        self._selection = Selection(counts, results)
+        return self._selection

@@ -32,8 +32,6 @@ PROGRAMME_DERIVED = (
     "search_title",
     "search_text",
     "search_latin",
-    "search_vector",
-    "search_body",
     "updated_at",
 )
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import get_translation_fields
 
 from . import money, search
 from .choices import (
@@ -460,6 +461,16 @@ class ProgrammeQuerySet(models.QuerySet):
     def matching(self, query: str):
         return search.search_programmes(self, query)
 
+    def for_result_cards(self):
+        """``with_card_data`` without the long texts and search columns, which a result card
+        or a results export never shows (a third of the time of a page of 20 at 100,000)."""
+        long_texts = [
+            column
+            for name in ("description", "eligibility", "how_to_apply")
+            for column in (name, *get_translation_fields(name))
+        ]
+        return self.with_card_data().defer(*long_texts, "search_title", "search_text", "search_latin")
+
     def with_card_data(self):
         """Everything a result card shows, in a fixed number of queries."""
         return self.select_related("organisation").prefetch_related("types", "sectors", "locations")
@@ -643,11 +654,7 @@ class Programme(models.Model):
     # Titles and organisation names in Latin letters ("Толқын" → "tolqyn"), so that "Damu" finds
     # "Даму" and a typo like "Tolkyn" is near "Tolqyn" (trigram index on PostgreSQL).
     search_latin = models.TextField(editable=False, default="")
-    # PostgreSQL's weighted full-text documents (see search.py), NULL on SQLite: the short one
-    # (titles, summaries, organisation) that results are ranked by, and the long texts.
-    # PostgreSQL also keeps facet arrays on the row that Django does not know (search.FACET_ARRAYS).
-    search_vector = SearchVectorField(null=True, editable=False)
-    search_body = SearchVectorField(null=True, editable=False)
+    # PostgreSQL's full-text documents live in a table of their own (SearchDocument).
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -850,6 +857,52 @@ class Programme(models.Model):
     def is_converted(self) -> bool:
         """Whether pages show "≈ N ₸" beside an amount given in another currency."""
         return self.currency != money.KZT and self.amount_min_kzt is not None
+
+
+class SearchDocument(models.Model):
+    """A programme's full-text documents on PostgreSQL, rebuilt by ``search.vector_sql`` (the
+    table stays empty on SQLite, which searches the folded text columns instead).
+
+    A table of its own with the vectors stored out of line, so that its rows are about 100 bytes:
+    finding the 30,000 programmes that contain a common word then reads the GIN indexes and a few
+    hundred small pages, not 100,000 wide programme rows (docs/benchmarks.md). One vector per
+    relevance tier (search.TIERS): the titles and their Latin spelling; the summaries and the
+    organisation's names; the long texts and the names of the types, sectors and places.
+    """
+
+    programme = models.OneToOneField(
+        Programme, on_delete=models.CASCADE, primary_key=True, related_name="document", editable=False
+    )
+    title = SearchVectorField(null=True, editable=False)
+    short = SearchVectorField(null=True, editable=False)
+    body = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        default_permissions = ()
+
+    def __str__(self):
+        return str(self.programme_id)
+
+
+class SearchWord(models.Model):
+    """A word of the programmes' titles and organisation names, in Latin letters (PostgreSQL
+    only, like SearchDocument): the vocabulary that a misspelt word is corrected against
+    (search.spelt_alike), through a trigram index. A small table, so finding "tolqyn" for
+    "Tolkyn" takes milliseconds, where comparing the query with the titles of 100,000
+    programmes took seconds. Words are added as documents are built and never removed; a word
+    no title uses any more only finds nothing."""
+
+    word = models.TextField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+        default_permissions = ()
+
+    def __str__(self):
+        return self.word
 
 
 class ImportRecord(models.Model):

@@ -1226,8 +1226,8 @@ def build_import_template() -> bytes:
 def public_export(programmes, build_url) -> tablib.Dataset:
     """The programmes a visitor found, with the columns a reader needs, in the page's language.
 
-    ``programmes`` should come from ``ProgrammeFilter.qs`` (annotated with status, card data
-    prefetched); ``build_url`` turns a path into an absolute link.
+    ``programmes`` should come from ``ProgrammeFilter.selection().results`` (annotated with
+    status, card data prefetched); ``build_url`` turns a path into an absolute link.
     """
     from .templatetags.directory import award_range, deadline, kzt_equivalent, status_label, translated
 

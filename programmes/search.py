@@ -22,18 +22,24 @@ import contextlib
 import contextvars
 import html
 import re
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
 from django.dispatch import receiver
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
 
+from . import caching
 from .transliteration import to_latin
 
 if TYPE_CHECKING:
@@ -46,12 +52,22 @@ if TYPE_CHECKING:
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 MAX_QUERY_LENGTH = 200
-# How alike a misspelt word and a title word must be (pg_trgm word similarity, 0 to 1).
+# How alike a misspelt word and a title word must be (pg_trgm similarity, 0 to 1), and how
+# many of the closest title words a misspelt word may stand for.
 TYPO_SIMILARITY = 0.4
+TYPO_CORRECTIONS = 5
 
 _TOKEN = re.compile(r'"([^"]*)"|(-?)([\w][\w\'’-]*)')
 _WORD = re.compile(r"\w+")
 _OR_WORDS = {"or", "или", "немесе"}
+# Short function words that carry no meaning of their own in a search: "деньги на фильм" asks
+# for money and film, not for every programme whose Kazakh text contains "на". Dropped unless
+# the query has nothing else (or quotes them into a phrase).
+STOP_WORDS = {
+    "на", "в", "во", "и", "для", "по", "с", "со", "к", "о", "об", "от", "до", "из", "за", "у",
+    "a", "an", "the", "for", "of", "in", "on", "to", "and", "with", "at", "by",
+    "үшін", "мен", "және", "бен", "пен",
+}  # fmt: skip
 
 TITLE_FIELDS = ("title",)
 TEXT_FIELDS = ("title", "summary", "description")
@@ -166,6 +182,9 @@ def parse(query: str) -> ParsedQuery:
         else:
             parsed.groups.append([term])
         join_next = False
+    meaningful = [group for group in parsed.groups if not all(term in STOP_WORDS for term in group)]
+    if meaningful:
+        parsed.groups = meaningful
     return parsed
 
 
@@ -206,14 +225,17 @@ _NAMED_LINKS = (
     ("sectors", "sector", "sector_id"),
     ("locations", "location", "location_id"),
 )
-# The term ids each programme is counted under, as arrays on its row (PostgreSQL only): facet
-# counts then read one narrow row per matching programme instead of joining five link tables.
-FACET_ARRAYS = {
-    "facet_types": ("programmes_programme_types", "programmetype_id"),
-    "facet_sectors": ("programmes_programme_sectors", "sector_id"),
-    "facet_applicants": ("programmes_programme_applicant_kinds", "applicantkind_id"),
-    "facet_sizes": ("programmes_programme_business_sizes", "businesssize_id"),
+# The links a programme is counted under, per facet: (link table, term column).
+TERM_LINKS = {
+    "type": ("programmes_programme_types", "programmetype_id"),
+    "sector": ("programmes_programme_sectors", "sector_id"),
+    "applicant": ("programmes_programme_applicant_kinds", "applicantkind_id"),
+    "business_size": ("programmes_programme_business_sizes", "businesssize_id"),
 }
+# The relevance tiers: where a word is found, and what finding it there is worth. A title match
+# outranks a summary or organisation match, which outranks a match in the long texts; a
+# programme's relevance is the sum over the query's words of the best tier each is found in.
+TIERS = (("title", 1.0), ("short", 0.4), ("body", 0.1))
 
 
 # Pairs (listed, counted): a programme listing place `listed` can be applied to from `counted`:
@@ -227,16 +249,13 @@ PLACE_REACH = """
 
 
 def vector_sql(only_ids: bool) -> str:
-    """One statement that rebuilds the search documents (of the ids given as its one
-    parameter, or all).
+    """One statement that rebuilds the search documents (models.SearchDocument) of the
+    programme ids given as its one parameter, or of all.
 
-    Two vectors, so that the one read for every match stays small: ``search_vector`` holds the
-    titles (A), their Latin spelling (A), summaries and organisation names (B), and is what
-    results are ranked by; ``search_body`` holds the long texts and the names of the types,
-    sectors and places (C) and is only ever read through its index. The same statement fills
-    the facet arrays, and ``facet_places``: every location from which the programme can be
-    applied to (the places listed, their regions, and the cities of listed regions). Built from
-    constants only.
+    Three vectors, one per tier (TIERS): ``title`` holds the titles and their Latin spelling,
+    ``short`` the summaries and the organisation's names, ``body`` the long texts and the names
+    of the types, sectors and places. Russian and English stemmed, Kazakh with ``simple`` (found
+    by prefix). Built from constants only.
     """
     where = "WHERE x.programme_id = ANY(%(ids)s)" if only_ids else ""
     links = " UNION ALL ".join(
@@ -244,27 +263,20 @@ def vector_sql(only_ids: bool) -> str:
         f"JOIN programmes_{table} t ON t.id = x.{column} {where}"
         for link, table, column in _NAMED_LINKS
     )
-    head = " || ".join(
+    title = " || ".join(
         [
-            *(
-                f"setweight(to_tsvector('{cfg}', coalesce(p.title_{lang}, '')), 'A')"
-                for lang, cfg in _STEMMED.items()
-            ),
-            "setweight(to_tsvector('simple', p.search_latin), 'A')",
-            *(
-                f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.summary_{lang}, o.name_{lang})), 'B')"
-                for lang, cfg in _STEMMED.items()
-            ),
+            *(f"to_tsvector('{cfg}', coalesce(p.title_{lang}, ''))" for lang, cfg in _STEMMED.items()),
+            "to_tsvector('simple', p.search_latin)",
         ]
     )
-    body = " || ".join(
-        f"setweight(to_tsvector('{cfg}', concat_ws(' ', p.description_{lang}, p.eligibility_{lang}, "
-        f"p.how_to_apply_{lang}, n.names_{lang})), 'C')"
+    short = " || ".join(
+        f"to_tsvector('{cfg}', concat_ws(' ', p.summary_{lang}, o.name_{lang}))"
         for lang, cfg in _STEMMED.items()
     )
-    arrays = ", ".join(
-        f"{name} = ARRAY(SELECT x.{column} FROM {table} x WHERE x.programme_id = p.id ORDER BY 1)"  # noqa: S608
-        for name, (table, column) in FACET_ARRAYS.items()
+    body = " || ".join(
+        f"to_tsvector('{cfg}', concat_ws(' ', p.description_{lang}, p.eligibility_{lang}, "
+        f"p.how_to_apply_{lang}, n.names_{lang}))"
+        for lang, cfg in _STEMMED.items()
     )
     return f"""
         WITH n AS (
@@ -272,18 +284,15 @@ def vector_sql(only_ids: bool) -> str:
                    string_agg(l.name_ru, ' ') AS names_ru, string_agg(l.name_en, ' ') AS names_en
             FROM ({links}) l
             GROUP BY l.programme_id
-        ),
-        reach(listed, counted) AS ({PLACE_REACH})
-        UPDATE programmes_programme AS p SET
-            search_vector = {head},
-            search_body = {body},
-            {arrays},
-            facet_places = ARRAY(
-                SELECT DISTINCT r.counted FROM programmes_programme_locations x
-                JOIN reach r ON r.listed = x.location_id WHERE x.programme_id = p.id ORDER BY 1
-            )
-        FROM programmes_organisation AS o, programmes_programme AS q LEFT JOIN n ON n.id = q.id
-        WHERE o.id = p.organisation_id AND q.id = p.id {"AND p.id = ANY(%(ids)s)" if only_ids else ""}
+        )
+        INSERT INTO programmes_searchdocument (programme_id, title, short, body)
+        SELECT p.id, {title}, {short}, {body}
+        FROM programmes_programme p
+        JOIN programmes_organisation o ON o.id = p.organisation_id
+        LEFT JOIN n ON n.id = p.id
+        {"WHERE p.id = ANY(%(ids)s)" if only_ids else ""}
+        ON CONFLICT (programme_id) DO UPDATE
+        SET title = EXCLUDED.title, short = EXCLUDED.short, body = EXCLUDED.body
     """  # noqa: S608
 
 
@@ -306,11 +315,26 @@ def update_vectors(ids: Iterable[int] | None) -> None:
         return
     with connection.cursor() as cursor:
         if ids is None:
-            cursor.execute(vector_sql(only_ids=False))
+            _rebuild(cursor, None)
         else:
             ids = [i for i in ids if i is not None]
             if ids:
-                cursor.execute(vector_sql(only_ids=True), {"ids": ids})
+                _rebuild(cursor, ids)
+
+
+def _rebuild(cursor, ids: list[int] | None) -> None:
+    only_ids = ids is not None
+    cursor.execute(vector_sql(only_ids), {"ids": ids} if only_ids else None)
+    # The title words join the vocabulary typos are corrected against (spelt_alike).
+    cursor.execute(
+        "INSERT INTO programmes_searchword (word) SELECT DISTINCT w FROM programmes_programme p, "  # noqa: S608
+        "unnest(tsvector_to_array(to_tsvector('simple', p.search_latin))) w "
+        # Numbers are left out: there is nothing to correct in them.
+        + "WHERE w !~ '[0-9]' "
+        + ("AND p.id = ANY(%(ids)s) " if only_ids else "")
+        + "ON CONFLICT DO NOTHING",
+        {"ids": ids} if only_ids else None,
+    )
 
 
 def rebuild_missing_documents(using: str = "default") -> int:
@@ -319,10 +343,13 @@ def rebuild_missing_documents(using: str = "default") -> int:
     if target.vendor != "postgresql":
         return 0
     with target.cursor() as cursor:
-        cursor.execute("SELECT id FROM programmes_programme WHERE search_vector IS NULL")
+        cursor.execute(
+            "SELECT p.id FROM programmes_programme p WHERE NOT EXISTS "
+            "(SELECT FROM programmes_searchdocument d WHERE d.programme_id = p.id)"
+        )
         ids = [row[0] for row in cursor.fetchall()]
         if ids:
-            cursor.execute(vector_sql(only_ids=True), {"ids": ids})
+            _rebuild(cursor, ids)
     return len(ids)
 
 
@@ -423,8 +450,11 @@ def _tsquery(term: str):
 
 
 def _matches(tsquery) -> Q:
-    """A programme whose short or long document matches ``tsquery`` (each through its index)."""
-    return Q(search_vector=tsquery) | Q(search_body=tsquery)
+    """A programme with ``tsquery`` in any of its documents (each through its GIN index)."""
+    condition = Q()
+    for tier, _worth in TIERS:
+        condition |= Q(**{f"document__{tier}": tsquery})
+    return condition
 
 
 def _group_query(group: list[str]):
@@ -434,36 +464,259 @@ def _group_query(group: list[str]):
     return alternatives
 
 
-def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
-    from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+def _tier_relevance(groups) -> object:
+    """TIERS as an SQL expression: per word group, the worth of the best document it is in."""
+    total = Value(0.0)
+    for group in groups:
+        best = Case(
+            *(When(Q(**{f"document__{tier}": group}), then=Value(worth)) for tier, worth in TIERS),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        total = total + best
+    return ExpressionWrapper(total, output_field=FloatField())
 
-    latin = to_latin(" ".join(parsed.terms))
+
+def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     excluded = Q()
     for term in parsed.excluded:
         excluded |= _matches(_tsquery(term))
     groups = [_group_query(group) for group in parsed.groups]
-    # Every word may be found in either document: (a in one or the other) and (b in one or the
-    # other), not both words in the same one.
+    # Every word may be found in any document: (a in one of them) and (b in one of them).
     every = Q()
     for group in groups:
         every &= _matches(group)
-    anything = groups[0]
-    for group in groups[1:]:
-        anything |= group
-    # Ranked by the short document only (its weights, A=1 and B=0.4, put a title match above a
-    # summary match): it is a few hundred bytes, where reading the long one for each of
-    # 30,000 matches of a common word cost most of the query (docs/benchmarks.md).
-    relevance = SearchRank(F("search_vector"), anything)
+    anything = Q()
+    for group in groups:
+        anything |= _matches(group)
+    relevance = _tier_relevance(groups)
     if queryset.filter(every & ~excluded).exists():
         return SearchPlan(every & ~excluded, relevance)
-    if len(groups) > 1 and queryset.filter(_matches(anything) & ~excluded).exists():
-        return SearchPlan(_matches(anything) & ~excluded, relevance)
-    # Trigram similarity is only tried when no word matches: evaluated alongside the word match
-    # it cost five times the query time (measured: 84 ms against 17 ms at 3,000 programmes).
-    # The %> operator (threshold set per connection, see below) lets the trigram index find the
-    # candidates; comparing a computed similarity instead scanned every row (26 s at 100,000).
-    similarity = TrigramWordSimilarity(latin, "search_latin")
-    return SearchPlan(Q(search_latin__trigram_word_similar=latin) & ~excluded, similarity)
+    if len(groups) > 1 and queryset.filter(anything & ~excluded).exists():
+        return SearchPlan(anything & ~excluded, relevance)
+    # No word matches: each word's spellings alike (spelt_alike) in titles and organisation
+    # names; relevance is, per word, the similarity of the closest spelling a programme has.
+    alike = Q(pk__in=[])
+    relevance = Value(0.0)
+    for corrections in spelt_alike(parsed.terms):
+        for word, _similarity in corrections:
+            alike |= Q(document__title=_spelling(word))
+        closest = Case(
+            *(When(Q(document__title=_spelling(word)), then=Value(sim)) for word, sim in corrections),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        relevance = relevance + closest
+    return SearchPlan(alike & ~excluded, ExpressionWrapper(relevance, output_field=FloatField()))
+
+
+def _spelling(word: str):
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(word, config="simple")
+
+
+def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
+    """For each term, the words of titles and organisation names (in Latin letters) spelt most
+    like it, with their trigram similarity, closest first: "tolkyn" → [("tolqyn", 0.4)].
+
+    One query on the vocabulary (models.SearchWord, trigram-indexed), instead of comparing the
+    query with every programme's titles, which took seconds at 100,000 programmes.
+    """
+    latin = [to_latin(word) for term in terms for word in _WORD.findall(term)][:MAX_WORDS]
+    if not latin:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT q.n, w.word, w.similarity FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
+            CROSS JOIN LATERAL (
+                SELECT s.word, similarity(s.word, q.word) AS similarity FROM programmes_searchword s
+                WHERE s.word %% q.word AND similarity(s.word, q.word) >= %s
+                ORDER BY 2 DESC, 1 LIMIT %s
+            ) w
+            ORDER BY q.n, w.similarity DESC, w.word
+            """,
+            [latin, TYPO_SIMILARITY, TYPO_CORRECTIONS],
+        )
+        rows = cursor.fetchall()
+    found: list[list[tuple[str, float]]] = [[] for _ in latin]
+    for number, word, similarity in rows:
+        found[number - 1].append((word, float(similarity)))
+    return found
+
+
+# --- Matching for the search page (index.py) ----------------------------------------------------
+
+
+@dataclass
+class Match:
+    """What a query finds among the programmes of an index (index.py): a mask over its
+    positions, and each position's relevance (higher is better)."""
+
+    found: np.ndarray
+    relevance: np.ndarray
+
+
+def match(query: str, index) -> Match | None:
+    """The programmes of ``index`` (index.ProgrammeIndex) matching ``query``, with their
+    relevance; None when the query has no words.
+
+    The rules of ``plan`` (all words; else any word; else words spelt alike), decided on masks
+    instead of with extra queries. On PostgreSQL one statement returns, for each word group and
+    for the excluded words, the ids whose title, short and body documents match, read through
+    the GIN indexes alone; relevance is the TIERS sum, as ``plan`` computes it in SQL. SQLite
+    runs ``plan``'s query.
+    """
+    parsed = parse(query)
+    if not parsed:
+        return None
+    size = index.size
+    if connection.vendor != "postgresql":
+        from .models import Programme
+
+        published = Programme.objects.published()
+        rows = list(_sqlite(published, parsed).apply(published).values_list("pk", "relevance"))
+        positions, found = index.positions_of(np.array([pk for pk, _r in rows], dtype=np.int64))
+        return _masked(size, positions, np.array([r or 0 for _pk, r in rows], dtype=float)[found])
+    queries = [_group_query(group) for group in parsed.groups]
+    if parsed.excluded:
+        queries.append(_group_query(parsed.excluded))
+    rows = _document_matches(queries)
+    unwanted = np.zeros(size, dtype=bool)
+    if parsed.excluded:
+        for blob in rows[-1]:
+            unwanted[index.positions_of(_ids(blob))[0]] = True
+    # Per group, each programme's worth: that of the best tier the group is found in.
+    worths = []
+    for tiers in rows[: len(parsed.groups)]:
+        worth = np.zeros(size)
+        for blob, (_tier, value) in reversed(list(zip(tiers, TIERS, strict=True))):  # best last
+            worth[index.positions_of(_ids(blob))[0]] = value
+        worths.append(worth)
+    relevance = np.sum(worths, axis=0)
+    every = np.logical_and.reduce([worth > 0 for worth in worths]) & ~unwanted
+    if every.any():
+        return Match(every, relevance)
+    anything = (relevance > 0) & ~unwanted
+    if len(worths) > 1 and anything.any():
+        return Match(anything, relevance)
+    # No word matched anything: titles and organisation names spelt alike (see _postgres); per
+    # word, the similarity of the closest spelling a programme has.
+    corrections = spelt_alike(parsed.terms)
+    words = list(dict.fromkeys(word for alike in corrections for word, _s in alike))
+    titles = dict(zip(words, _document_matches([_spelling(w) for w in words]), strict=True)) if words else {}
+    relevance = np.zeros(size)
+    for alike in corrections:
+        closest = np.zeros(size)
+        for word, similarity in reversed(alike):  # the closest spelling last, so it counts
+            closest[index.positions_of(_ids(titles[word][0]))[0]] = similarity
+        relevance += closest
+    return Match((relevance > 0) & ~unwanted, relevance)
+
+
+def _masked(size: int, positions: np.ndarray, values: np.ndarray) -> Match:
+    found = np.zeros(size, dtype=bool)
+    found[positions] = True
+    relevance = np.zeros(size)
+    relevance[positions] = values
+    return Match(found, relevance)
+
+
+def _ids(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=">i8").astype(np.int64)
+
+
+def _document_matches(queries) -> list[tuple[bytes, bytes, bytes]]:
+    """For each tsquery, the ids (8-byte big-endian, concatenated) of the programmes whose
+    title, short and body documents match it.
+
+    The ones not in the match cache are read in one statement, through the function of
+    migration 0011, which plans with sequential scans off: the planner cannot estimate prefix
+    queries and would otherwise read every document (docs/benchmarks.md).
+    """
+    from .models import SearchDocument
+
+    query = SearchDocument.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+    keys = []
+    for tsquery in queries:
+        sql, sql_params = compiler.compile(tsquery.resolve_expression(query))
+        keys.append((sql, tuple(sql_params)))
+    found = {key: _match_cache.get(key) for key in keys}
+    missing = list(dict.fromkeys(key for key, value in found.items() if value is None))
+    if missing:
+        parts = [
+            f"SELECT {number} AS n, m.* FROM programme_document_matches({sql}) m"  # noqa: S608
+            for number, (sql, _params) in enumerate(missing)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts) + " ORDER BY n", [p for _sql, ps in missing for p in ps])
+            for key, row in zip(missing, cursor.fetchall(), strict=True):
+                found[key] = tuple(bytes(blob or b"") for blob in row[1:])
+                _match_cache.put(key, found[key])
+    return [found[key] for key in keys]
+
+
+class MatchCache:
+    """The id sets of recent word matches, per process, until the directory changes.
+
+    The same words come back with other filters, pages and orders ("кино", then "кино" in
+    Almaty, then page 2), and for a common word the match is most of a page's time (30–110 ms
+    for 30,000–80,000 programmes at 100,000). Keyed by the generation (caching.py), so a save
+    empties it as it does the page cache; without a shared cache an entry also expires after
+    caching.TIMEOUT, like the index. Bounded by SEARCH_MATCH_CACHE_BYTES, least recently used
+    out first; 0 turns it off (bench_search --no-match-cache).
+    """
+
+    def __init__(self):
+        self._entries: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def _key(self, key):
+        return (connection.alias, caching.generation(), key)
+
+    def get(self, key):
+        if not settings.SEARCH_MATCH_CACHE_BYTES:
+            return None
+        full = self._key(key)
+        with self._lock:
+            entry = self._entries.get(full)
+            if entry is None:
+                return None
+            stored_at, value = entry
+            if caching.expired(stored_at):
+                self._drop(full)
+                return None
+            self._entries.move_to_end(full)
+            return value
+
+    def put(self, key, value) -> None:
+        limit = settings.SEARCH_MATCH_CACHE_BYTES
+        size = sum(len(blob) for blob in value)
+        if not limit or size > limit // 4:
+            return
+        full = self._key(key)
+        with self._lock:
+            if full in self._entries:
+                self._drop(full)
+            self._entries[full] = (time.monotonic(), value)
+            self._bytes += size
+            while self._bytes > limit:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, full) -> None:
+        _stored_at, value = self._entries.pop(full)
+        self._bytes -= sum(len(blob) for blob in value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+_match_cache = MatchCache()
 
 
 @receiver(connection_created)
@@ -517,9 +770,12 @@ def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:
     deadline. Without search words there is no relevance: the deadline order applies."""
     if "relevance" not in queryset.query.annotations:
         return queryset.ordered_by("deadline")
-    return queryset.with_status().order_by(
-        F("relevance").desc(nulls_last=True), "status", F("closes_on").asc(nulls_last=True), "title", "slug"
-    )
+    return queryset.with_status().order_by(F("relevance").desc(nulls_last=True), *relevance_ties())
+
+
+def relevance_ties() -> list:
+    """The order among equally relevant programmes (also read by index.ProgrammeIndex.order)."""
+    return ["status", F("closes_on").asc(nulls_last=True), "title", "slug"]
 
 
 # --- Highlighting ---------------------------------------------------------------------------------

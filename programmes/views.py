@@ -27,10 +27,8 @@ from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sec
 logger = logging.getLogger(__name__)
 
 
-def _page(request, queryset, warnings: list[str], count: int | None = None):
-    paginator = Paginator(queryset, settings.PROGRAMMES_PER_PAGE)
-    if count is not None:
-        paginator.count = count  # counted already, with the facets
+def _page(request, results, warnings: list[str]):
+    paginator = Paginator(results, settings.PROGRAMMES_PER_PAGE)
     raw = request.GET.get("page", "1")
     try:
         return paginator.page(raw)
@@ -60,7 +58,7 @@ def home(request):
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
-    page = _page(request, filterset.qs, warnings, count=filterset.counts().total)
+    page = _page(request, filterset.selection().results, warnings)
     return render(
         request,
         "programmes/programme_list.html",
@@ -84,7 +82,7 @@ def programme_export(request, file_type):
     if file_type not in PUBLIC_EXPORT_FORMATS:
         raise Http404
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
-    programmes = filterset.qs[: settings.PUBLIC_EXPORT_LIMIT]
+    programmes = filterset.selection().results[: settings.PUBLIC_EXPORT_LIMIT]
     file_format = PUBLIC_EXPORT_FORMATS[file_type]()
     dataset = resources.public_export(programmes, request.build_absolute_uri)
     response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())

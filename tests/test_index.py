@@ -1,0 +1,250 @@
+"""The search page's in-memory index (programmes/index.py) against the queryset path.
+
+The index restates queryset rules (places, amounts, closing dates, statuses, orders, relevance)
+on arrays; alerts and feeds still use the querysets. Here both answer the same random searches
+over a random catalogue and must agree exactly: the programmes in order, the total, and every
+facet's and status's counts (each computed the slow, obvious way from ProgrammeQuerySet methods).
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.http import QueryDict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from programmes import caching, index
+from programmes.choices import DeadlineType, PublicationState, Status
+from programmes.filters import ProgrammeFilter
+from programmes.models import Organisation, Programme
+from tests.conftest import TODAY
+from tests.factories import (
+    ApplicantKindFactory,
+    BusinessSizeFactory,
+    ExchangeRateFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
+
+TYPES = ["grant", "loan", "education"]
+SECTORS = ["film", "music", "crafts", "games"]
+APPLICANTS = ["company", "ngo"]
+SIZES = ["small", "large"]
+ORGANISATIONS = ["city-hall", "fund", "university"]
+PLACES = ["almaty", "mangystau-region", "aktau", "kyzylorda-region", "kyzylorda"]
+WORDS = ["film", "кино", "grant", "music", "фонд", "Tolkyn", "design", "-music", '"music fund"', "or"]
+TITLE_WORDS = ["Film", "Music", "Grant", "Fund", "Кино", "Фонд", "Tolqyn", "Craft", "Academy", "Loan"]
+
+
+@pytest.fixture
+def random_catalogue(db, places, today):
+    """Sixty programmes with random links, amounts, dates, states and words (seeded)."""
+    rng = random.Random(20261121)  # noqa: S311  (a seeded, repeatable catalogue)
+    terms = {
+        "type": [ProgrammeTypeFactory(slug=s) for s in TYPES],
+        "sector": [SectorFactory(slug=s) for s in SECTORS],
+        "applicant": [ApplicantKindFactory(slug=s) for s in APPLICANTS],
+        "business_size": [BusinessSizeFactory(slug=s) for s in SIZES],
+    }
+    organisations = [OrganisationFactory(slug=s, name_en=s.replace("-", " ").title()) for s in ORGANISATIONS]
+    ExchangeRateFactory(currency="USD", kzt_per_unit="500.00", valid_from=datetime.date(2026, 1, 1))
+    places = list(places.values())
+    for number in range(60):
+        low = rng.choice([None, 0, 100_000, 1_000_000, 5_000_000, 20_000_000])
+        high = rng.choice([None, 1_000_000, 10_000_000, 50_000_000])
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        opens = TODAY + datetime.timedelta(days=rng.randint(-120, 40))
+        closes = opens + datetime.timedelta(days=rng.randint(0, 150))
+        fixed = rng.random() < 0.7
+        ProgrammeFactory(
+            slug=f"p-{number:02d}",
+            title_en=" ".join(rng.sample(TITLE_WORDS, 2)) + f" {number}",
+            title_ru=rng.choice(["", "Грант на кино", "Музыкальный фонд"]),
+            summary_en=rng.choice(["Money for film makers.", "Support for music and design.", "A fund."]),
+            description_en=rng.choice(["", "Grants for games.", "Loans for crafts."]),
+            organisation=rng.choice(organisations),
+            state=PublicationState.PUBLISHED if rng.random() < 0.9 else PublicationState.DRAFT,
+            deadline_type=DeadlineType.FIXED if fixed else DeadlineType.ROLLING,
+            opens_on=opens if fixed else None,
+            closes_on=closes if fixed else None,
+            amount_min=Decimal(low) if low is not None else None,
+            amount_max=Decimal(high) if high is not None else None,
+            is_nationwide=rng.random() < 0.15,
+            types=rng.sample(terms["type"], rng.randint(0, 2)),
+            sectors=rng.sample(terms["sector"], rng.randint(0, 2)),
+            locations=rng.sample(places, rng.randint(0, 2)),
+            applicant_kinds=rng.sample(terms["applicant"], rng.randint(0, 2)),
+            business_sizes=rng.sample(terms["business_size"], rng.randint(0, 1)),
+        )
+    return terms
+
+
+def _several(values):
+    return st.lists(st.sampled_from(values), max_size=2, unique=True)
+
+
+searches = st.fixed_dictionaries(
+    {
+        "q": st.lists(st.sampled_from(WORDS), max_size=3).map(" ".join),
+        "type": _several(TYPES),
+        "sector": _several(SECTORS),
+        "applicant": _several(APPLICANTS),
+        "business_size": _several(SIZES),
+        "organisation": _several(ORGANISATIONS),
+        "city": _several(PLACES),
+        "status": _several([s.value for s in Status]),
+        "amount_min": st.sampled_from(["", "0", "1000000", "10000", "20000001"]),
+        "amount_max": st.sampled_from(["", "1000000", "5000000", "2000"]),
+        "currency": st.sampled_from(["kzt", "usd"]),
+        "closing_within": st.sampled_from(["", "7", "30"]),
+        "sort": st.sampled_from(
+            ["", "relevance", "deadline", "amount_desc", "amount_asc", "newest", "title"]
+        ),
+    }
+)
+
+
+def _query(params) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, value in params.items():
+        if isinstance(value, list):
+            data.setlist(name, value)
+        elif value:
+            data[name] = value
+    return data
+
+
+def _filterset(data):
+    return ProgrammeFilter(data, queryset=Programme.objects.published().with_card_data(), today=TODAY)
+
+
+def _expected_counts(data) -> dict:
+    """Every facet option's count, the obvious way: for each value, the queryset path with the
+    other filters and that value."""
+    filterset = _filterset(data)
+    filterset.form.is_valid()
+    published = Programme.objects.published()
+    expected = {}
+    for name in ProgrammeFilter.FACETS:
+        others = filterset.filter_queryset(published.with_status(TODAY), exclude=name)
+        model = filterset.filters[name].queryset.model
+        for term in model.objects.all():
+            if name == "city":
+                count = others.available_in([term]).count()
+            elif name == "organisation":
+                count = others.filter(organisation=term).count()
+            else:
+                method = {
+                    "type": "of_types",
+                    "sector": "in_sectors",
+                    "applicant": "for_applicants",
+                    "business_size": "for_business_sizes",
+                }[name]
+                count = getattr(others, method)([term]).count()
+            if count:
+                expected[(name, term.slug)] = count
+    others = filterset.filter_queryset(published.with_status(TODAY), exclude="status")
+    for status in Status.values:
+        expected[("status", status)] = others.filter(status=status).count()
+    return expected
+
+
+def _shown_counts(filterset) -> dict:
+    shown = {
+        (group.name, option.slug): option.count
+        for group in filterset.facets()
+        for option in group.options
+        if option.count
+    }
+    shown |= {("status", option.slug): option.count for option in filterset.status_options()}
+    return shown
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(params=searches)
+def test_the_index_agrees_with_the_querysets(random_catalogue, params):
+    data = _query(params)
+    filterset = _filterset(data)
+    selection = filterset.selection()
+    expected_ids = list(filterset.qs.values_list("pk", flat=True))
+    assert selection.results.ids.tolist() == expected_ids
+    assert selection.counts.total == len(expected_ids)
+    assert _shown_counts(filterset) == _expected_counts(data)
+
+
+def test_the_page_shows_exactly_the_indexed_order(client, random_catalogue):
+    data = _query({"sector": ["film", "music"], "sort": "title"})
+    expected = list(_filterset(data).qs.values_list("title_en", flat=True))
+    response = client.get("/en/programmes/?sector=film&sector=music&sort=title")
+    page = response.context["page_obj"]
+    assert [p.title_en for p in page.object_list] == expected[:20]
+    assert page.paginator.count == len(expected)
+
+
+def test_a_save_is_seen_at_once_and_the_index_is_rebuilt(client, random_catalogue, today):
+    first = index.current(today)
+    assert index.current(today) is first  # nothing changed: the same index
+    programme = Programme.objects.published().get(slug="p-00")
+    programme.state = PublicationState.ARCHIVED
+    programme.save()
+    second = index.current(today)
+    assert second is not first
+    assert programme.pk in first.ids.tolist()
+    assert programme.pk not in second.ids.tolist()
+    # A new day is a new index too (statuses change at midnight).
+    assert index.current(today + datetime.timedelta(days=1)) is not second
+
+
+def test_an_index_without_a_shared_cache_expires(random_catalogue, today, settings, monkeypatch):
+    settings.REDIS_URL = ""
+    first = index.current(today)
+    monkeypatch.setattr(first, "built_at", first.built_at - caching.TIMEOUT - 1)
+    assert index.current(today) is not first
+
+
+def test_organisation_renamed_elsewhere_bumps_the_generation(random_catalogue, today):
+    before = caching.generation()
+    Organisation.objects.get(slug="fund").save()
+    assert caching.generation() != before
+
+
+def test_amount_bounds_are_exact_in_tiyn(db, today):
+    ProgrammeFactory(slug="exact", amount_min=Decimal("100.01"), amount_max=Decimal("200.99"))
+    built = index.ProgrammeIndex.build(TODAY)
+    assert built.award_overlaps(Decimal("200.99"), None).tolist() == [True]
+    assert built.award_overlaps(Decimal("200.991"), None).tolist() == [False]
+    assert built.award_overlaps(None, Decimal("100.01")).tolist() == [True]
+    assert built.award_overlaps(None, Decimal("100.009")).tolist() == [False]
+    # Bounds beyond any stored amount do not overflow.
+    assert built.award_overlaps(Decimal("1e30"), None).tolist() == [False]
+    assert built.award_overlaps(None, Decimal("1e30")).tolist() == [True]
+
+
+def test_results_are_read_a_page_at_a_time(random_catalogue, django_assert_num_queries):
+    results = _filterset(QueryDict("sort=title")).selection().results
+    with django_assert_num_queries(4):  # the programmes, their types, sectors and places
+        page = results[0:5]
+    assert [p.pk for p in page] == results.ids[:5].tolist()
+    assert results[len(results) : len(results) + 5] == []
+    with pytest.raises(TypeError):
+        results[0]
+
+
+def test_an_empty_directory_has_an_empty_index(db, today):
+    built = index.ProgrammeIndex.build(TODAY)
+    assert built.size == 0
+    assert built.ordered(built.everything(), "deadline").tolist() == []
+    assert _filterset(QueryDict("q=film&sector=film")).selection().counts.total == 0
+    assert isinstance(built.ids, np.ndarray)
