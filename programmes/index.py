@@ -32,6 +32,8 @@ from functools import cached_property
 
 import numpy as np
 from django.db import connection
+from django.db.models import BigIntegerField, F
+from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
 from . import caching, search
@@ -39,6 +41,8 @@ from .choices import Status
 
 STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
 _INT64 = np.iinfo(np.int64)
+# What the index reads of each programme, in this order.
+ROW = ("pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide")
 _CENT = Decimal("0.01")
 
 
@@ -104,20 +108,27 @@ class ProgrammeIndex:
         from .models import Programme
 
         started = time.perf_counter()
-        rows = list(
+        # Amounts in whole tiyn from the database (they have two decimals), and the rows read
+        # straight from the cursor: through the ORM's values_list the 100,000 rows took twice
+        # as long.
+        rows = (
             Programme.objects.published()
             .with_status(today)
+            .annotate(
+                tiyn_min=Cast(Round(F("amount_min_kzt") * 100), BigIntegerField()),
+                tiyn_max=Cast(Round(F("amount_max_kzt") * 100), BigIntegerField()),
+            )
             .order_by("pk")
             .values_list(
-                "pk",
-                "status",
-                "closes_on",
-                "amount_min_kzt",
-                "amount_max_kzt",
-                "organisation_id",
-                "is_nationwide",
+                "pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide"
             )
         )
+        sql, params = rows.query.sql_with_params()
+        # The SQL puts fields before annotations; the outer select restores the order of ROW.
+        columns = ", ".join(f'q."{name}"' for name in ROW)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM ({sql}) q", params)  # noqa: S608  (constants)
+            rows = cursor.fetchall()
         n = len(rows)
         columns = list(zip(*rows, strict=True)) if rows else [()] * 7
         pks, statuses, closes, lows, highs, organisations, nationwide = columns
@@ -126,11 +137,11 @@ class ProgrammeIndex:
             ids=np.array(pks, dtype=np.int64),
             status=np.array([STATUS_CODES[s] for s in statuses], dtype=np.int8),
             closes_on=np.array([d.toordinal() if d else -1 for d in closes], dtype=np.int64),
-            amount_min=np.array([_tiyn(a) for a in lows], dtype=np.int64),
-            amount_max=np.array([_tiyn(a) for a in highs], dtype=np.int64),
+            amount_min=np.array([a or 0 for a in lows], dtype=np.int64),
+            amount_max=np.array([a or 0 for a in highs], dtype=np.int64),
             has_min=np.array([a is not None for a in lows], dtype=bool),
             has_max=np.array([a is not None for a in highs], dtype=bool),
-            nationwide=np.array(nationwide, dtype=bool),
+            nationwide=np.array([bool(flag) for flag in nationwide], dtype=bool),
         )
         index.organisation = Links.from_pairs(index, list(zip(pks, organisations, strict=True)))
         for name, (table, column) in search.TERM_LINKS.items():
@@ -227,10 +238,6 @@ class ProgrammeIndex:
         order = self.order("relevance")
         chosen = order[mask[order]]
         return chosen[np.argsort(-relevance[chosen], kind="stable")]
-
-
-def _tiyn(amount: Decimal | None) -> int:
-    return int(amount.scaleb(2).to_integral_value()) if amount is not None else 0
 
 
 def _bound(amount: Decimal, rounding: str) -> int:
