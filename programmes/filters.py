@@ -261,7 +261,7 @@ class ProgrammeFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         if exclude != "status" and not data.get("status") and self.selected_statuses:
             queryset = queryset.filter(status__in=self.selected_statuses)  # the default statuses
-        return queryset.ordered_by(self.sort_order, has_query=bool(search.words(data.get("q") or "")))
+        return queryset.ordered_by(self.sort_order, has_query=self.has_words)
 
     # --- derived values ----------------------------------------------------------------
 
@@ -269,11 +269,18 @@ class ProgrammeFilter(django_filters.FilterSet):
     def sort_order(self) -> str:
         self.errors  # noqa: B018  (validates the form)
         data = self.form.cleaned_data
-        has_words = bool(search.words(data.get("q") or ""))
+        has_words = self.has_words
         chosen = data.get("sort")
         if chosen and (chosen != "relevance" or has_words):
             return chosen
         return "relevance" if has_words else "deadline"
+
+    @property
+    def has_words(self) -> bool:
+        """Whether the query has words to match (and so a relevance to sort by): "-music" alone
+        excludes, but matches nothing by itself."""
+        self.errors  # noqa: B018
+        return bool(search.parse(self.form.cleaned_data.get("q") or ""))
 
     @property
     def currency_code(self) -> str:

@@ -226,7 +226,10 @@ class ProgrammeIndex:
             else:
                 ordered = published.ordered_by(sort)
             positions, _found = self.positions_of(list(ordered.values_list("pk", flat=True)))
-            self._orders[key] = positions
+            # Fetched later than the index was built: a programme unpublished since (by another
+            # process, not yet heard of) is still counted, so it is listed too, last.
+            missing = np.setdiff1d(np.arange(self.size), positions, assume_unique=True)
+            self._orders[key] = np.concatenate([positions, missing])
         return self._orders[key]
 
     def ordered(self, mask: np.ndarray, sort: str, relevance: np.ndarray | None = None) -> np.ndarray:

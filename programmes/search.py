@@ -342,6 +342,9 @@ def rebuild_missing_documents(using: str = "default") -> int:
     target = connections[using]
     if target.vendor != "postgresql":
         return 0
+    if "programmes_searchdocument" not in target.introspection.table_names():
+        # Migrated back to before the documents had this table: that schema's code builds them.
+        return 0
     with target.cursor() as cursor:
         cursor.execute(
             "SELECT p.id FROM programmes_programme p WHERE NOT EXISTS "
@@ -350,6 +353,7 @@ def rebuild_missing_documents(using: str = "default") -> int:
         ids = [row[0] for row in cursor.fetchall()]
         if ids:
             _rebuild(cursor, ids)
+            caching.invalidate()  # matches cached while these had no documents are stale
     return len(ids)
 
 
@@ -639,19 +643,24 @@ def _document_matches(queries) -> list[tuple[bytes, bytes, bytes]]:
 
     query = SearchDocument.objects.all().query
     compiler = query.get_compiler(connection=connection)
+    # One generation for reading and storing: one read after the query could file ids read
+    # before a save under the generation that save started.
+    generation = caching.generation()
     keys = []
     for tsquery in queries:
         sql, sql_params = compiler.compile(tsquery.resolve_expression(query))
-        keys.append((sql, tuple(sql_params)))
+        keys.append((connection.alias, generation, sql, tuple(sql_params)))
     found = {key: _match_cache.get(key) for key in keys}
     missing = list(dict.fromkeys(key for key, value in found.items() if value is None))
     if missing:
         parts = [
             f"SELECT {number} AS n, m.* FROM programme_document_matches({sql}) m"  # noqa: S608
-            for number, (sql, _params) in enumerate(missing)
+            for number, (_alias, _generation, sql, _params) in enumerate(missing)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts) + " ORDER BY n", [p for _sql, ps in missing for p in ps])
+            cursor.execute(
+                " UNION ALL ".join(parts) + " ORDER BY n", [p for *_key, ps in missing for p in ps]
+            )
             for key, row in zip(missing, cursor.fetchall(), strict=True):
                 found[key] = tuple(bytes(blob or b"") for blob in row[1:])
                 _match_cache.put(key, found[key])
@@ -663,10 +672,10 @@ class MatchCache:
 
     The same words come back with other filters, pages and orders ("кино", then "кино" in
     Almaty, then page 2), and for a common word the match is most of a page's time (30–110 ms
-    for 30,000–80,000 programmes at 100,000). Keyed by the generation (caching.py), so a save
-    empties it as it does the page cache; without a shared cache an entry also expires after
-    caching.TIMEOUT, like the index. Bounded by SEARCH_MATCH_CACHE_BYTES, least recently used
-    out first; 0 turns it off (bench_search --no-match-cache).
+    for 30,000–80,000 programmes at 100,000). Keys hold the generation (caching.py), so a save
+    makes every entry unreachable, as it does the cached pages; without a shared cache an entry
+    also expires after caching.TIMEOUT, like the index. Bounded by SEARCH_MATCH_CACHE_BYTES,
+    least recently used out first; 0 turns it off (bench_search does, unless --match-cache).
     """
 
     def __init__(self):
@@ -674,22 +683,18 @@ class MatchCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def _key(self, key):
-        return (connection.alias, caching.generation(), key)
-
     def get(self, key):
         if not settings.SEARCH_MATCH_CACHE_BYTES:
             return None
-        full = self._key(key)
         with self._lock:
-            entry = self._entries.get(full)
+            entry = self._entries.get(key)
             if entry is None:
                 return None
             stored_at, value = entry
             if caching.expired(stored_at):
-                self._drop(full)
+                self._drop(key)
                 return None
-            self._entries.move_to_end(full)
+            self._entries.move_to_end(key)
             return value
 
     def put(self, key, value) -> None:
@@ -697,17 +702,16 @@ class MatchCache:
         size = sum(len(blob) for blob in value)
         if not limit or size > limit // 4:
             return
-        full = self._key(key)
         with self._lock:
-            if full in self._entries:
-                self._drop(full)
-            self._entries[full] = (time.monotonic(), value)
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic(), value)
             self._bytes += size
             while self._bytes > limit:
                 self._drop(next(iter(self._entries)))
 
-    def _drop(self, full) -> None:
-        _stored_at, value = self._entries.pop(full)
+    def _drop(self, key) -> None:
+        _stored_at, value = self._entries.pop(key)
         self._bytes -= sum(len(blob) for blob in value)
 
     def clear(self) -> None:

@@ -248,3 +248,43 @@ def test_an_empty_directory_has_an_empty_index(db, today):
     assert built.ordered(built.everything(), "deadline").tolist() == []
     assert _filterset(QueryDict("q=film&sector=film")).selection().counts.total == 0
     assert isinstance(built.ids, np.ndarray)
+
+
+@pytest.mark.parametrize("query", ["q=-music", "q=-music&sort=relevance", "q=-film&sector=film", "q=на"])
+def test_queries_without_words_to_match_keep_the_querysets_order(random_catalogue, query):
+    filterset = _filterset(QueryDict(query))
+    assert filterset.selection().results.ids.tolist() == list(filterset.qs.values_list("pk", flat=True))
+
+
+def test_an_order_fetched_after_a_change_elsewhere_still_lists_every_indexed_programme(
+    random_catalogue, today
+):
+    built = index.current(today)
+    # Another process unpublishes a programme; this one has not heard yet (no generation bump).
+    Programme.objects.filter(slug="p-01").update(state=PublicationState.ARCHIVED)
+    order = built.order("title")
+    assert sorted(order.tolist()) == list(range(built.size))
+    assert order[-1] == built.positions_of([Programme.objects.get(slug="p-01").pk])[0][0]
+
+
+@pytest.mark.postgres
+def test_word_matches_are_cached_until_the_directory_changes(random_catalogue, today, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SEARCH_MATCH_CACHE_BYTES = 2**20
+
+    def page(query):
+        with CaptureQueriesContext(connection) as captured:
+            ids = _filterset(QueryDict(query)).selection().results.ids.tolist()
+        return ids, sum("programme_document_matches" in q["sql"] for q in captured.captured_queries)
+
+    first, matched = page("q=film")
+    assert matched == 1
+    again, matched = page("q=film&sort=title")  # the same words, another order: no new match
+    assert matched == 0
+    assert sorted(again) == sorted(first)
+    ProgrammeFactory(slug="new-film", title_en="New Film Grant")
+    after, matched = page("q=film")
+    assert matched == 1
+    assert Programme.objects.get(slug="new-film").pk in after

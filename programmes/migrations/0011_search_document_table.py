@@ -64,6 +64,18 @@ def forwards(apps, schema_editor):
     schema_editor.execute(MATCHES)
 
 
+def recreate_old_indexes(apps, schema_editor):
+    # Backwards only, once the old columns are back: their GIN indexes (0006, 0007) went with them.
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS programme_search_vector_gin ON programmes_programme USING gin (search_vector)"
+    )
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS programme_search_body_gin ON programmes_programme USING gin (search_body)"
+    )
+
+
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -108,6 +120,7 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
             },
         ),
+        migrations.RunPython(migrations.RunPython.noop, recreate_old_indexes),
         migrations.RemoveField(
             model_name="programme",
             name="search_body",
