@@ -433,11 +433,9 @@ class ProgrammeFilter(django_filters.FilterSet):
         for name in TERM_FACETS:
             ids = [term.pk for term in data.get(name) or []]
             if ids:
-                conditions[name] = programmes.links[name].having(programmes.size, ids)
+                conditions[name] = programmes.links[name].having(ids)
         if data.get("organisation"):
-            conditions["organisation"] = programmes.organisation.having(
-                programmes.size, [term.pk for term in data["organisation"]]
-            )
+            conditions["organisation"] = programmes.organisation.having([t.pk for t in data["organisation"]])
         if data.get("city"):
             conditions["city"] = programmes.available_in([term.pk for term in data["city"]])
         if self.selected_statuses:

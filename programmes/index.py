@@ -71,12 +71,12 @@ class Links:
             bits[code] = np.packbits(linked)
         return cls(values, bits, index.size)
 
-    def having(self, size: int, term_ids) -> np.ndarray:
+    def having(self, term_ids) -> np.ndarray:
         """Mask of the programmes linked to any of ``term_ids``."""
         rows = self.bits[np.isin(self.values, list(term_ids))]
         if not len(rows):
-            return np.zeros(size, dtype=bool)
-        return np.unpackbits(np.bitwise_or.reduce(rows, axis=0), count=size).astype(bool)
+            return np.zeros(self.size, dtype=bool)
+        return np.unpackbits(np.bitwise_or.reduce(rows, axis=0), count=self.size).astype(bool)
 
     def count(self, mask: np.ndarray) -> dict[int, int]:
         """{term id: programmes in ``mask`` linked to it} (terms with none left out)."""
@@ -129,7 +129,6 @@ class ProgrammeIndex:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {columns} FROM ({sql}) q", params)  # noqa: S608  (constants)
             rows = cursor.fetchall()
-        n = len(rows)
         columns = list(zip(*rows, strict=True)) if rows else [()] * 7
         pks, statuses, closes, lows, highs, organisations, nationwide = columns
         index = cls(
@@ -156,7 +155,6 @@ class ProgrammeIndex:
             ),
         )
         index.build_seconds = time.perf_counter() - started
-        assert len(index.ids) == n
         return index
 
     @property
@@ -205,7 +203,7 @@ class ProgrammeIndex:
 
     def available_in(self, location_ids) -> np.ndarray:
         """ProgrammeQuerySet.available_in: nationwide, or applicable from one of the places."""
-        return self.nationwide | self.places.having(self.size, location_ids)
+        return self.nationwide | self.places.having(location_ids)
 
     def status_counts(self, mask: np.ndarray) -> dict[str, int]:
         counts = np.bincount(self.status[mask], minlength=len(STATUS_CODES))
@@ -257,7 +255,7 @@ def _fetch(sql: str) -> np.ndarray:
             packed = f"SELECT string_agg(int8send(a) || int8send(b), ''::bytea) FROM ({sql}) AS x(a, b)"  # noqa: S608
             cursor.execute(packed)
             blob = cursor.fetchone()[0]
-            return np.frombuffer(bytes(blob or b""), dtype=">i8").astype(np.int64).reshape(-1, 2)
+            return search.unpack_ids(bytes(blob or b"")).reshape(-1, 2)
         cursor.execute(sql)
         return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
 

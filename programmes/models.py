@@ -413,33 +413,6 @@ class ProgrammeQuerySet(models.QuerySet):
             Q(is_nationwide=True) | Q(pk__in=through.objects.filter(location__in=ids).values("programme_id"))
         )
 
-    def counts_by_location(self) -> tuple[dict[int, int], int]:
-        """How many of these programmes each location can apply to, in one query.
-
-        Returns ({location id: programmes listing it, its region, or a city in it}, nationwide
-        count); a nationwide programme counts for every location through the second number.
-        """
-        from django.db import connection
-
-        matching, params = self.order_by().values("pk", "is_nationwide").query.sql_with_params()
-        # "reach" pairs every listed location with the locations that can apply to it (the rule
-        # is symmetric: itself, its region, its cities). Table names are constants.
-        sql = f"""
-            WITH matching AS (SELECT q.pk AS id, q.is_nationwide FROM ({matching}) AS q),
-            reach(listed, counted) AS ({search.PLACE_REACH})
-            SELECT r.counted, COUNT(DISTINCT l.programme_id) FROM reach r
-            JOIN programmes_programme_locations l ON l.location_id = r.listed
-            JOIN matching m ON m.id = l.programme_id AND NOT m.is_nationwide
-            GROUP BY r.counted
-            UNION ALL
-            SELECT NULL, COUNT(*) FROM matching m WHERE m.is_nationwide
-        """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        nationwide = next((count for location, count in rows if location is None), 0)
-        return {location: count for location, count in rows if location is not None}, nationwide
-
     def award_overlaps(self, low_kzt: Decimal | None, high_kzt: Decimal | None):
         """Programmes whose award range in tenge overlaps [low, high] (either end may be open).
 

@@ -1,14 +1,16 @@
 """Search over programmes: what people type, in Kazakh, Russian or English, found and ranked.
 
-Two engines behind one function, ``search_programmes``:
+Two ways in, the same rules: ``match`` gives the search page (index.py) the programmes a query
+finds and their relevance; ``plan`` / ``search_programmes`` apply the same query to a queryset
+(alerts, feeds). Two engines behind both:
 
-- PostgreSQL (production): a stored, GIN-indexed ``tsvector`` per programme (``vector_sql``),
-  titles weighted A, summaries and organisation names B, the rest C; Russian and English
-  stemmed by PostgreSQL, Kazakh by prefix matching after a light suffix strip (PostgreSQL has no
-  Kazakh stemmer); Latin spellings of Cyrillic words ("Даму" → "damu") matched too. When every
-  word together finds nothing, any word will do (ranked by how much matches); when that finds
-  nothing either, trigram similarity on titles and organisation names in Latin letters catches
-  typos ("Tolkyn", "акселератр").
+- PostgreSQL (production): GIN-indexed ``tsvector`` documents per programme in their own table
+  (``vector_sql``), one per relevance tier (TIERS: titles; summaries and organisation names; the
+  rest); Russian and English stemmed by PostgreSQL, Kazakh by prefix matching after a light
+  suffix strip (PostgreSQL has no Kazakh stemmer); Latin spellings of Cyrillic words ("Даму" →
+  "damu") matched too. When every word together finds nothing, any word will do (ranked by how
+  much matches); when that finds nothing either, each word is corrected against the vocabulary
+  of titles and organisation names (``spelt_alike``: "Tolkyn", "акселератр").
 - SQLite (the embedded default): case-folded text columns matched with LIKE, the same light
   stemming and Latin spellings, ranked by how many words a title contains.
 
@@ -239,8 +241,8 @@ TIERS = (("title", 1.0), ("short", 0.4), ("body", 0.1))
 
 
 # Pairs (listed, counted): a programme listing place `listed` can be applied to from `counted`:
-# the place itself, its region, and (for a region) its cities. The one definition of the city
-# rule in SQL, for the facet arrays here and the location counts of models.counts_by_location.
+# the place itself, its region, and (for a region) its cities. The city rule in SQL, for the
+# search index's places (index.py); ProgrammeQuerySet.available_in states it as a queryset.
 PLACE_REACH = """
     SELECT id, id FROM programmes_location
     UNION ALL SELECT id, parent_id FROM programmes_location WHERE parent_id IS NOT NULL
@@ -590,13 +592,13 @@ def match(query: str, index) -> Match | None:
     unwanted = np.zeros(size, dtype=bool)
     if parsed.excluded:
         for blob in rows[-1]:
-            unwanted[index.positions_of(_ids(blob))[0]] = True
+            unwanted[index.positions_of(unpack_ids(blob))[0]] = True
     # Per group, each programme's worth: that of the best tier the group is found in.
     worths = []
     for tiers in rows[: len(parsed.groups)]:
         worth = np.zeros(size)
         for blob, (_tier, value) in reversed(list(zip(tiers, TIERS, strict=True))):  # best last
-            worth[index.positions_of(_ids(blob))[0]] = value
+            worth[index.positions_of(unpack_ids(blob))[0]] = value
         worths.append(worth)
     relevance = np.sum(worths, axis=0)
     every = np.logical_and.reduce([worth > 0 for worth in worths]) & ~unwanted
@@ -614,7 +616,7 @@ def match(query: str, index) -> Match | None:
     for alike in corrections:
         closest = np.zeros(size)
         for word, similarity in reversed(alike):  # the closest spelling last, so it counts
-            closest[index.positions_of(_ids(titles[word][0]))[0]] = similarity
+            closest[index.positions_of(unpack_ids(titles[word][0]))[0]] = similarity
         relevance += closest
     return Match((relevance > 0) & ~unwanted, relevance)
 
@@ -627,7 +629,8 @@ def _masked(size: int, positions: np.ndarray, values: np.ndarray) -> Match:
     return Match(found, relevance)
 
 
-def _ids(blob: bytes) -> np.ndarray:
+def unpack_ids(blob: bytes) -> np.ndarray:
+    """Ids packed by the database with ``int8send`` (8-byte big-endian), as an array."""
     return np.frombuffer(blob, dtype=">i8").astype(np.int64)
 
 

@@ -1,7 +1,7 @@
 """Keep derived programme columns true when the rows they derive from change elsewhere, and the
 cached pages and term lists fresh (caching.py)."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
 from . import caching, search, services
@@ -37,34 +37,13 @@ def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
 
 @receiver(post_save, sender=ProgrammeType)
 @receiver(post_save, sender=Sector)
+@receiver(post_save, sender=Location)
 def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
     if raw or created:
         return
-    # The full-text document holds the names of a programme's types, sectors and places.
+    # The full-text document holds the names of a programme's types, sectors and places. (Where
+    # a place lies, its parent, matters to the search index only, rebuilt on every change.)
     search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
-
-
-@receiver(pre_save, sender=Location)
-def location_saving(sender, instance, raw=False, **kwargs):
-    if not raw and instance.pk:
-        instance._saved_parent_id = (
-            Location.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
-        )
-
-
-@receiver(post_save, sender=Location)
-def location_changed(sender, instance, created=False, raw=False, **kwargs):
-    if raw or created:
-        return
-    # Besides its name, a place's parent decides where programmes can be applied to from
-    # (search.vector_sql's facet_places): programmes listing it, its old and new region, or its
-    # cities are rebuilt.
-    related = {instance.pk, instance.parent_id, getattr(instance, "_saved_parent_id", None)} - {None}
-    related |= set(Location.objects.filter(parent=instance).values_list("pk", flat=True))
-    through = Programme.locations.through
-    search.update_vectors(
-        list(through.objects.filter(location__in=related).values_list("programme_id", flat=True).distinct())
-    )
 
 
 @receiver(m2m_changed, sender=Programme.types.through)
