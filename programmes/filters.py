@@ -416,10 +416,10 @@ class ProgrammeFilter(django_filters.FilterSet):
         programmes = index.current(self.today)
         # Filters that are not facets (words, amount, closing date) narrow what is counted.
         base = programmes.everything()
-        relevance = None
-        matched = search.match(data.get("q") or "", programmes)
+        sort = self.sort_order
+        matched = search.match(data.get("q") or "", programmes, ranked=sort == "relevance")
         if matched is not None:
-            base, relevance = matched.found, matched.relevance
+            base = matched.found
         amount = data.get("amount")
         rate = self.exchange_rates.get(self.currency_code)
         if amount and (amount.start is not None or amount.stop is not None) and rate is not None:
@@ -457,8 +457,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         counts.nationwide = int((places & programmes.nationwide).sum())
         counts.places = programmes.places.count(places & ~programmes.nationwide)
         counts.statuses = programmes.status_counts(without("status"))
-        sort = self.sort_order
-        ordered = programmes.ordered(matching, sort, relevance if sort == "relevance" else None)
-        results = index.Results(self.queryset.for_result_cards(), programmes.ids[ordered])
+        ordered = programmes.ordered(matching, sort, matched if sort == "relevance" else None)
+        results = index.Results(self.queryset.for_result_cards(), programmes.ids, ordered)
         self._selection = Selection(counts, results)
         return self._selection

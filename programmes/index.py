@@ -230,15 +230,42 @@ class ProgrammeIndex:
             self._orders[key] = np.concatenate([positions, missing])
         return self._orders[key]
 
-    def ordered(self, mask: np.ndarray, sort: str, relevance: np.ndarray | None = None) -> np.ndarray:
-        """The positions in ``mask``, in the order of ``sort``; by ``relevance`` (per position,
-        higher first) when given, ties in the relevance order."""
-        if relevance is None:
+    def ordered(self, mask: np.ndarray, sort: str, match: search.Match | None = None) -> Ordered:
+        """The positions in ``mask``, in the order of ``sort``; by the relevance of ``match``
+        (higher first) when given, ties in the relevance order."""
+        if match is None:
             order = self.order(sort)
-            return order[mask[order]]
+            return Ordered(order[mask[order]])
         order = self.order("relevance")
-        chosen = order[mask[order]]
-        return chosen[np.argsort(-relevance[chosen], kind="stable")]
+        return Ordered(order[mask[order]], match)
+
+
+class Ordered:
+    """The positions of a search's results in order, read a slice at a time.
+
+    By relevance, the programmes with every word in their titles (``Match.best``, the highest
+    relevance there is) come first, in the order of ties; a page among them is taken from those
+    alone, and only a page further down ranks every result (and reads the tiers that needs).
+    """
+
+    def __init__(self, chosen: np.ndarray, match: search.Match | None = None):
+        self._chosen = chosen
+        self._match = match
+        self._all = chosen if match is None else None
+
+    def __len__(self) -> int:
+        return len(self._chosen)
+
+    def __getitem__(self, item: slice) -> np.ndarray:
+        if self._all is None:
+            start, stop, step = item.indices(len(self))
+            if self._match.best is not None and step == 1:
+                best = self._chosen[self._match.best[self._chosen]]
+                if stop <= len(best):
+                    return best[start:stop]
+            relevance = self._match.relevance
+            self._all = self._chosen[np.argsort(-relevance[self._chosen], kind="stable")]
+        return self._all[item]
 
 
 def _bound(amount: Decimal, rounding: str) -> int:
@@ -285,15 +312,21 @@ class Results:
     programmes of the page asked for are read from the database, with their card data."""
 
     queryset: object
-    ids: np.ndarray
+    index_ids: np.ndarray
+    positions: Ordered
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.positions)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Every result's id, in order."""
+        return self.index_ids[self.positions[:]]
 
     def __getitem__(self, item):
         if not isinstance(item, slice):
             raise TypeError("Results are read a page (a slice) at a time")
-        ids = self.ids[item].tolist()
+        ids = self.index_ids[self.positions[item]].tolist()
         if not ids:
             return []
         found = {programme.pk: programme for programme in self.queryset.filter(pk__in=ids)}

@@ -840,7 +840,8 @@ class SearchDocument(models.Model):
     finding the 30,000 programmes that contain a common word then reads the GIN indexes and a few
     hundred small pages, not 100,000 wide programme rows (docs/benchmarks.md). One vector per
     relevance tier (search.TIERS): the titles and their Latin spelling; the summaries and the
-    organisation's names; the long texts and the names of the types, sectors and places.
+    organisation's names; the whole, which is those two with the long texts and the names of the
+    types, sectors and places (one scan says whether a word is anywhere).
     """
 
     programme = models.OneToOneField(
@@ -848,7 +849,7 @@ class SearchDocument(models.Model):
     )
     title = SearchVectorField(null=True, editable=False)
     short = SearchVectorField(null=True, editable=False)
-    body = SearchVectorField(null=True, editable=False)
+    whole = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("search document")

@@ -6,7 +6,7 @@ finds and their relevance; ``plan`` / ``search_programmes`` apply the same query
 
 - PostgreSQL (production): GIN-indexed ``tsvector`` documents per programme in their own table
   (``vector_sql``), one per relevance tier (TIERS: titles; summaries and organisation names; the
-  rest); Russian and English stemmed by PostgreSQL, Kazakh by prefix matching after a light
+  whole programme); Russian and English stemmed by PostgreSQL, Kazakh by prefix matching after a light
   suffix strip (PostgreSQL has no Kazakh stemmer); Latin spellings of Cyrillic words ("Даму" →
   "damu") matched too. When every word together finds nothing, any word will do (ranked by how
   much matches); when that finds nothing either, each word is corrected against the vocabulary
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
 from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
@@ -235,9 +236,10 @@ TERM_LINKS = {
     "business_size": ("programmes_programme_business_sizes", "businesssize_id"),
 }
 # The relevance tiers: where a word is found, and what finding it there is worth. A title match
-# outranks a summary or organisation match, which outranks a match in the long texts; a
+# outranks a summary or organisation match, which outranks a match only in the long texts; a
 # programme's relevance is the sum over the query's words of the best tier each is found in.
-TIERS = (("title", 1.0), ("short", 0.4), ("body", 0.1))
+# The last document is the whole programme (it holds the other two).
+TIERS = (("title", 1.0), ("short", 0.4), ("whole", 0.1))
 
 
 # Pairs (listed, counted): a programme listing place `listed` can be applied to from `counted`:
@@ -255,8 +257,9 @@ def vector_sql(only_ids: bool) -> str:
     programme ids given as its one parameter, or of all.
 
     Three vectors, one per tier (TIERS): ``title`` holds the titles and their Latin spelling,
-    ``short`` the summaries and the organisation's names, ``body`` the long texts and the names
-    of the types, sectors and places. Russian and English stemmed, Kazakh with ``simple`` (found
+    ``short`` the summaries and the organisation's names, ``whole`` those two and the long texts
+    and the names of the types, sectors and places, so that one scan of its index tells whether
+    a programme has a word anywhere. Russian and English stemmed, Kazakh with ``simple`` (found
     by prefix). Built from constants only.
     """
     where = "WHERE x.programme_id = ANY(%(ids)s)" if only_ids else ""
@@ -287,14 +290,15 @@ def vector_sql(only_ids: bool) -> str:
             FROM ({links}) l
             GROUP BY l.programme_id
         )
-        INSERT INTO programmes_searchdocument (programme_id, title, short, body)
-        SELECT p.id, {title}, {short}, {body}
+        INSERT INTO programmes_searchdocument (programme_id, title, short, whole)
+        SELECT p.id, v.title, v.short, v.title || v.short || v.body
         FROM programmes_programme p
         JOIN programmes_organisation o ON o.id = p.organisation_id
         LEFT JOIN n ON n.id = p.id
+        CROSS JOIN LATERAL (SELECT {title} AS title, {short} AS short, {body} AS body) v
         {"WHERE p.id = ANY(%(ids)s)" if only_ids else ""}
         ON CONFLICT (programme_id) DO UPDATE
-        SET title = EXCLUDED.title, short = EXCLUDED.short, body = EXCLUDED.body
+        SET title = EXCLUDED.title, short = EXCLUDED.short, whole = EXCLUDED.whole
     """  # noqa: S608
 
 
@@ -427,47 +431,84 @@ def search_programmes(queryset: QuerySet[Programme], query: str) -> QuerySet[Pro
     return chosen.apply(queryset) if chosen else queryset
 
 
-def _alternatives(term: str) -> list:
-    """The tsqueries any of which matches ``term``: each language's stemming, Kazakh prefixes,
-    the Latin spelling and purpose synonyms."""
-    from django.contrib.postgres.search import SearchQuery
+def _group_query(group: list[str]) -> str:
+    """The tsquery, as text, that matches any term of ``group``: each language's stemming,
+    Kazakh prefixes, the Latin spelling and purpose synonyms ("деньги" → деньг, грант:*, …).
 
-    if " " in term:  # a phrase
-        return [SearchQuery(term, search_type="phrase", config=c) for c in ("russian", "english", "simple")]
-    queries = [SearchQuery(term, config="russian"), SearchQuery(term, config="english")]
-    for form in expand(term):
-        lexeme = re.sub(r"[^\w]", "", form)
-        if lexeme:
-            # Only letters and digits reach to_tsquery, so no input can break its syntax; very
-            # short words match whole, not as prefixes of everything.
-            prefix = ":*" if len(lexeme) >= 3 else ""
-            queries.append(SearchQuery(f"{lexeme}{prefix}", search_type="raw", config="simple"))
-        if form != term:
-            queries += [SearchQuery(form, config="russian"), SearchQuery(form, config="english")]
-    return queries
-
-
-def _tsquery(term: str):
-    queries = _alternatives(term)
-    combined = queries[0]
-    for query in queries[1:]:
-        combined |= query
-    return combined
-
-
-def _matches(tsquery) -> Q:
-    """A programme with ``tsquery`` in any of its documents (each through its GIN index)."""
-    condition = Q()
-    for tier, _worth in TIERS:
-        condition |= Q(**{f"document__{tier}": tsquery})
-    return condition
-
-
-def _group_query(group: list[str]):
-    alternatives = None
+    PostgreSQL parses each alternative (to_tsquery and friends, once per process: stemming does
+    not change); what another alternative already covers is left out ("деньг" and "деньги:*"
+    under "деньг:*"). The GIN scan tests every programme it reads against every alternative, so
+    a common word with its synonyms cost twice as much as one with its 21 alternatives written
+    out (docs/benchmarks.md).
+    """
+    wanted = []
     for term in group:
-        alternatives = _tsquery(term) if alternatives is None else alternatives | _tsquery(term)
-    return alternatives
+        if " " in term:  # a phrase
+            wanted += [("phraseto_tsquery", config, term) for config in ("russian", "english", "simple")]
+            continue
+        for form in expand(term):
+            wanted += [("plainto_tsquery", "russian", form), ("plainto_tsquery", "english", form)]
+            lexeme = re.sub(r"[^\w]", "", form)
+            if lexeme:
+                # Only letters and digits reach to_tsquery, so no input can break its syntax;
+                # very short words match whole, not as prefixes of everything.
+                wanted.append(("to_tsquery", "simple", f"{lexeme}:*" if len(lexeme) >= 3 else lexeme))
+    exact, prefixes, compound = set(), set(), []
+    for text in _parsed(wanted):
+        single = _LEXEME.fullmatch(text)
+        if single:
+            (prefixes if single["prefix"] else exact).add(single["lexeme"])
+        elif text and f"( {text} )" not in compound:
+            compound.append(f"( {text} )")
+    prefixes = {p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}
+    exact = {e for e in exact if not any(e.startswith(p) for p in prefixes)}
+    return " | ".join(
+        [*(f"'{p}':*" for p in sorted(prefixes)), *(f"'{e}'" for e in sorted(exact)), *compound]
+    )
+
+
+# One lexeme as PostgreSQL writes a tsquery (quotes and backslashes within doubled), with or
+# without a prefix mark.
+_LEXEME = re.compile(r"'(?P<lexeme>(?:[^'\\]|''|\\\\)*)'(?P<prefix>:\*)?")
+_parsed_texts: dict = {}
+
+
+def _parsed(wanted: list[tuple[str, str, str]]) -> list[str]:
+    """Each (function, configuration, text) as the tsquery text PostgreSQL makes of it; what
+    this process has not parsed yet in one statement. Only constant function and configuration
+    names reach the SQL; the texts are parameters."""
+    keys = [(connection.alias, *item) for item in wanted]
+    found = {key: _parsed_texts[key] for key in keys if key in _parsed_texts}
+    missing = [key for key in dict.fromkeys(keys) if key not in found]
+    if missing:
+        columns = ", ".join(f"{function}(%s::regconfig, %s)::text" for _alias, function, _c, _t in missing)
+        with connection.cursor() as cursor:
+            params = [p for _alias, _function, config, text in missing for p in (config, text)]
+            cursor.execute(f"SELECT {columns}", params)
+            found.update(zip(missing, cursor.fetchone(), strict=True))
+        if len(_parsed_texts) > 50_000:  # bounded: what people type has no end
+            _parsed_texts.clear()
+        _parsed_texts.update((key, found[key]) for key in missing)
+    return [found[key] for key in keys]
+
+
+class _Written(SearchQuery):
+    """A tsquery already in PostgreSQL's own text form (``_group_query``), read as it is."""
+
+    template = "(%(expressions)s)::tsquery"
+
+    def __init__(self, text: str):
+        super().__init__(text)
+
+
+def _ts(text: str) -> SearchQuery:
+    """A tsquery written as text (``_group_query``), as an SQL expression."""
+    return _Written(text)
+
+
+def _matches(text: str) -> Q:
+    """A programme with the tsquery ``text`` anywhere: in its whole document (GIN-indexed)."""
+    return Q(document__whole=_ts(text))
 
 
 def _tier_relevance(groups) -> object:
@@ -475,7 +516,7 @@ def _tier_relevance(groups) -> object:
     total = Value(0.0)
     for group in groups:
         best = Case(
-            *(When(Q(**{f"document__{tier}": group}), then=Value(worth)) for tier, worth in TIERS),
+            *(When(Q(**{f"document__{tier}": _ts(group)}), then=Value(worth)) for tier, worth in TIERS),
             default=Value(0.0),
             output_field=FloatField(),
         )
@@ -484,9 +525,7 @@ def _tier_relevance(groups) -> object:
 
 
 def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
-    excluded = Q()
-    for term in parsed.excluded:
-        excluded |= _matches(_tsquery(term))
+    excluded = _matches(_group_query(parsed.excluded)) if parsed.excluded else Q(pk__in=[])
     groups = [_group_query(group) for group in parsed.groups]
     # Every word may be found in any document: (a in one of them) and (b in one of them).
     every = Q()
@@ -506,9 +545,9 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     relevance = Value(0.0)
     for corrections in spelt_alike(parsed.terms):
         for word, _similarity in corrections:
-            alike |= Q(document__title=_spelling(word))
+            alike |= Q(document__title=_ts(_spelling(word)))
         closest = Case(
-            *(When(Q(document__title=_spelling(word)), then=Value(sim)) for word, sim in corrections),
+            *(When(Q(document__title=_ts(_spelling(word))), then=Value(sim)) for word, sim in corrections),
             default=Value(0.0),
             output_field=FloatField(),
         )
@@ -516,10 +555,9 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     return SearchPlan(alike & ~excluded, ExpressionWrapper(relevance, output_field=FloatField()))
 
 
-def _spelling(word: str):
-    from django.contrib.postgres.search import SearchQuery
-
-    return SearchQuery(word, config="simple")
+def _spelling(word: str) -> str:
+    """A word of the vocabulary (a lexeme of the titles, as PostgreSQL made it) as a tsquery."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
@@ -555,24 +593,41 @@ def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
 # --- Matching for the search page (index.py) ----------------------------------------------------
 
 
-@dataclass
 class Match:
     """What a query finds among the programmes of an index (index.py): a mask over its
-    positions, and each position's relevance (higher is better)."""
+    positions, and each position's relevance (higher is better).
 
-    found: np.ndarray
-    relevance: np.ndarray
+    The relevance of a common word is the dearest part of a search (its title and summary
+    documents hold tens of thousands of ids), and most pages do not need all of it: ``best``,
+    when known, marks the programmes with every word group in their titles, which have the
+    highest relevance there is, so a page among them is ordered without ranking the rest
+    (index.Ordered). ``relevance`` is computed on first use.
+    """
+
+    def __init__(self, found: np.ndarray, relevance=None, *, best: np.ndarray | None = None, rank=None):
+        self.found = found
+        self.best = best
+        self._relevance = relevance
+        self._rank = rank
+
+    @property
+    def relevance(self) -> np.ndarray:
+        if self._relevance is None:
+            self._relevance = self._rank()
+        return self._relevance
 
 
-def match(query: str, index) -> Match | None:
+def match(query: str, index, ranked: bool = True) -> Match | None:
     """The programmes of ``index`` (index.ProgrammeIndex) matching ``query``, with their
-    relevance; None when the query has no words.
+    relevance; None when the query has no words. ``ranked``: whether the results are sorted by
+    relevance (otherwise the titles need not be read).
 
     The rules of ``plan`` (all words; else any word; else words spelt alike), decided on masks
-    instead of with extra queries. On PostgreSQL one statement returns, for each word group and
-    for the excluded words, the ids whose title, short and body documents match, read through
-    the GIN indexes alone; relevance is the TIERS sum, as ``plan`` computes it in SQL. SQLite
-    runs ``plan``'s query.
+    instead of with extra queries. On PostgreSQL one statement reads, through the GIN indexes,
+    the ids whose whole document has every word group (what is found and counted), those whose
+    title has them all (the best ranked), and those with an excluded word; the other tiers are
+    read only when a page needs the full ranking, or when every word together finds nothing.
+    Relevance is the TIERS sum, as ``plan`` computes it in SQL. SQLite runs ``plan``'s query.
     """
     parsed = parse(query)
     if not parsed:
@@ -584,49 +639,65 @@ def match(query: str, index) -> Match | None:
         published = Programme.objects.published()
         rows = list(_sqlite(published, parsed).apply(published).values_list("pk", "relevance"))
         positions, found = index.positions_of(np.array([pk for pk, _r in rows], dtype=np.int64))
-        return _masked(size, positions, np.array([r or 0 for _pk, r in rows], dtype=float)[found])
-    queries = [_group_query(group) for group in parsed.groups]
-    if parsed.excluded:
-        queries.append(_group_query(parsed.excluded))
-    rows = _document_matches(queries)
-    unwanted = np.zeros(size, dtype=bool)
-    if parsed.excluded:
-        for blob in rows[-1]:
-            unwanted[index.positions_of(unpack_ids(blob))[0]] = True
-    # Per group, each programme's worth: that of the best tier the group is found in.
-    worths = []
-    for tiers in rows[: len(parsed.groups)]:
-        worth = np.zeros(size)
-        for blob, (_tier, value) in reversed(list(zip(tiers, TIERS, strict=True))):  # best last
-            worth[index.positions_of(unpack_ids(blob))[0]] = value
-        worths.append(worth)
-    relevance = np.sum(worths, axis=0)
-    every = np.logical_and.reduce([worth > 0 for worth in worths]) & ~unwanted
+        relevance = np.zeros(size)
+        relevance[positions] = np.array([r or 0 for _pk, r in rows], dtype=float)[found]
+        return Match(_mask(size, positions), relevance)
+    groups = [_group_query(group) for group in parsed.groups]
+    together = " & ".join(f"( {group} )" for group in groups)
+    excluded = _group_query(parsed.excluded) if parsed.excluded else ""
+    fetched: dict = {}  # what this search has read, so the ranking does not read it again
+    # A group with nothing to look for (a term of signs only: "_") finds nothing, so neither
+    # does every group together.
+    searched = [("whole", together), ("title", together)][: 2 if ranked else 1] if all(groups) else []
+    blobs = _document_ids([*searched, ("whole", excluded)], fetched)
+    unwanted = _mask(size, _positions(index, blobs[-1]))
+
+    def worths(everywhere: np.ndarray | None) -> list[np.ndarray]:
+        # Per group, each programme's worth: that of the best tier the group is found in. When
+        # every group is known to be in the whole documents of ``everywhere``, the whole ones
+        # (which hold the other two) need not be read.
+        tiers = TIERS if everywhere is None else TIERS[:-1]
+        found = _document_ids([(tier, group) for group in groups for tier, _worth in tiers], fetched)
+        result = []
+        for number in range(len(groups)):
+            worth = np.zeros(size) if everywhere is None else np.where(everywhere, TIERS[-1][1], 0.0)
+            group_blobs = found[number * len(tiers) : (number + 1) * len(tiers)]
+            for blob, (_tier, value) in reversed(list(zip(group_blobs, tiers, strict=True))):  # best last
+                worth[_positions(index, blob)] = value
+            result.append(worth)
+        return result
+
+    every = _mask(size, _positions(index, blobs[0]) if searched else []) & ~unwanted
     if every.any():
-        return Match(every, relevance)
-    anything = (relevance > 0) & ~unwanted
-    if len(worths) > 1 and anything.any():
-        return Match(anything, relevance)
+        best = _mask(size, _positions(index, blobs[1])) & every if ranked else None
+        return Match(every, best=best, rank=lambda: np.sum(worths(every), axis=0))
+    if len(groups) > 1:
+        relevance = np.sum(worths(None), axis=0)
+        anything = (relevance > 0) & ~unwanted
+        if anything.any():
+            return Match(anything, relevance)
     # No word matched anything: titles and organisation names spelt alike (see _postgres); per
     # word, the similarity of the closest spelling a programme has.
     corrections = spelt_alike(parsed.terms)
     words = list(dict.fromkeys(word for alike in corrections for word, _s in alike))
-    titles = dict(zip(words, _document_matches([_spelling(w) for w in words]), strict=True)) if words else {}
+    titles = dict(zip(words, _document_ids([("title", _spelling(w)) for w in words], fetched), strict=True))
     relevance = np.zeros(size)
     for alike in corrections:
         closest = np.zeros(size)
         for word, similarity in reversed(alike):  # the closest spelling last, so it counts
-            closest[index.positions_of(unpack_ids(titles[word][0]))[0]] = similarity
+            closest[_positions(index, titles[word])] = similarity
         relevance += closest
     return Match((relevance > 0) & ~unwanted, relevance)
 
 
-def _masked(size: int, positions: np.ndarray, values: np.ndarray) -> Match:
-    found = np.zeros(size, dtype=bool)
-    found[positions] = True
-    relevance = np.zeros(size)
-    relevance[positions] = values
-    return Match(found, relevance)
+def _mask(size: int, positions: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def _positions(index, blob: bytes) -> np.ndarray:
+    return index.positions_of(unpack_ids(blob))[0]
 
 
 def unpack_ids(blob: bytes) -> np.ndarray:
@@ -634,40 +705,40 @@ def unpack_ids(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=">i8").astype(np.int64)
 
 
-def _document_matches(queries) -> list[tuple[bytes, bytes, bytes]]:
-    """For each tsquery, the ids (8-byte big-endian, concatenated) of the programmes whose
-    title, short and body documents match it.
+def _document_ids(wanted, fetched: dict) -> list[bytes]:
+    """For each (document, tsquery), the ids (8-byte big-endian, concatenated) of the programmes
+    whose document (a tier of TIERS) matches it.
 
-    The ones not in the match cache are read in one statement, through the function of
-    migration 0011, which plans with sequential scans off: the planner cannot estimate prefix
-    queries and would otherwise read every document (docs/benchmarks.md).
+    What is neither in ``fetched`` (this search's reads) nor in the match cache is read in one
+    statement, through the function of migration 0013, which plans with sequential scans off:
+    the planner cannot estimate prefix queries and would otherwise read every document
+    (docs/benchmarks.md).
     """
-    from .models import SearchDocument
-
-    query = SearchDocument.objects.all().query
-    compiler = query.get_compiler(connection=connection)
+    if not wanted:
+        return []
     # One generation for reading and storing: one read after the query could file ids read
     # before a save under the generation that save started.
     generation = caching.generation()
-    keys = []
-    for tsquery in queries:
-        sql, sql_params = compiler.compile(tsquery.resolve_expression(query))
-        keys.append((connection.alias, generation, sql, tuple(sql_params)))
-    found = {key: _match_cache.get(key) for key in keys}
-    missing = list(dict.fromkeys(key for key, value in found.items() if value is None))
+    keys = [(connection.alias, generation, document, text) for document, text in wanted]
+    for key in keys:
+        if not key[-1]:  # an empty tsquery matches nothing
+            fetched[key] = b""
+        elif key not in fetched:
+            cached = _match_cache.get(key)
+            if cached is not None:
+                fetched[key] = cached
+    missing = list(dict.fromkeys(key for key in keys if key not in fetched))
     if missing:
-        parts = [
-            f"SELECT {number} AS n, m.* FROM programme_document_matches({sql}) m"  # noqa: S608
-            for number, (_alias, _generation, sql, _params) in enumerate(missing)
-        ]
+        columns = ", ".join("programme_document_ids(%s, %s::tsquery)" for _key in missing)
         with connection.cursor() as cursor:
             cursor.execute(
-                " UNION ALL ".join(parts) + " ORDER BY n", [p for *_key, ps in missing for p in ps]
+                f"SELECT {columns}",
+                [p for _alias, _generation, document, text in missing for p in (document, text)],
             )
-            for key, row in zip(missing, cursor.fetchall(), strict=True):
-                found[key] = tuple(bytes(blob or b"") for blob in row[1:])
-                _match_cache.put(key, found[key])
-    return [found[key] for key in keys]
+            for key, blob in zip(missing, cursor.fetchone(), strict=True):
+                fetched[key] = bytes(blob)
+                _match_cache.put(key, fetched[key])
+    return [fetched[key] for key in keys]
 
 
 class MatchCache:
@@ -702,7 +773,7 @@ class MatchCache:
 
     def put(self, key, value) -> None:
         limit = settings.SEARCH_MATCH_CACHE_BYTES
-        size = sum(len(blob) for blob in value)
+        size = len(value)
         if not limit or size > limit // 4:
             return
         with self._lock:
@@ -715,7 +786,7 @@ class MatchCache:
 
     def _drop(self, key) -> None:
         _stored_at, value = self._entries.pop(key)
-        self._bytes -= sum(len(blob) for blob in value)
+        self._bytes -= len(value)
 
     def clear(self) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from programmes import caching, index
+from programmes import caching, index, search
 from programmes.choices import DeadlineType, PublicationState, Status
 from programmes.filters import ProgrammeFilter
 from programmes.models import Organisation, Programme
@@ -245,13 +245,16 @@ def test_results_are_read_a_page_at_a_time(random_catalogue, django_assert_num_q
 def test_an_empty_directory_has_an_empty_index(db, today):
     built = index.ProgrammeIndex.build(TODAY)
     assert built.size == 0
-    assert built.ordered(built.everything(), "deadline").tolist() == []
+    assert built.ordered(built.everything(), "deadline")[:].tolist() == []
     assert _filterset(QueryDict("q=film&sector=film")).selection().counts.total == 0
     assert isinstance(built.ids, np.ndarray)
 
 
-@pytest.mark.parametrize("query", ["q=-music", "q=-music&sort=relevance", "q=-film&sector=film", "q=на"])
-def test_queries_without_words_to_match_keep_the_querysets_order(random_catalogue, query):
+@pytest.mark.parametrize(
+    "query",
+    ["q=-music", "q=-music&sort=relevance", "q=-film&sector=film", "q=на", "q=_", "q=film+_", "q=film+or+_"],
+)
+def test_queries_with_little_or_nothing_to_match_keep_the_querysets_order(random_catalogue, query):
     filterset = _filterset(QueryDict(query))
     assert filterset.selection().results.ids.tolist() == list(filterset.qs.values_list("pk", flat=True))
 
@@ -277,14 +280,79 @@ def test_word_matches_are_cached_until_the_directory_changes(random_catalogue, t
     def page(query):
         with CaptureQueriesContext(connection) as captured:
             ids = _filterset(QueryDict(query)).selection().results.ids.tolist()
-        return ids, sum("programme_document_matches" in q["sql"] for q in captured.captured_queries)
+        return ids, sum("programme_document_ids" in q["sql"] for q in captured.captured_queries)
 
+    # Every result in order: one statement for what is found (and the best ranked), one for
+    # the tiers that rank the rest.
     first, matched = page("q=film")
-    assert matched == 1
+    assert matched == 2
     again, matched = page("q=film&sort=title")  # the same words, another order: no new match
     assert matched == 0
     assert sorted(again) == sorted(first)
+    assert page("q=film&sort=relevance") == (first, 0)
     ProgrammeFactory(slug="new-film", title_en="New Film Grant")
     after, matched = page("q=film")
-    assert matched == 1
+    assert matched == 2
     assert Programme.objects.get(slug="new-film").pk in after
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", ["q=film", "q=fund", "q=кино", "q=grant+fund", "q=film+or+music"])
+def test_a_first_page_among_the_best_matches_is_ordered_without_ranking_the_rest(
+    random_catalogue, query, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SEARCH_MATCH_CACHE_BYTES = 0  # every page matches its words
+
+    expected = list(_filterset(QueryDict(query)).qs.values_list("pk", "relevance"))
+    groups = len(search.parse(QueryDict(query)["q"]).groups)
+    # The programmes with every word group in their titles have the highest relevance there is.
+    best = sum(1 for _pk, relevance in expected if relevance == groups)
+    assert best >= 2, "the catalogue should give this search some title matches"
+    for size in (1, best, best + 1):
+        with CaptureQueriesContext(connection) as captured:
+            results = _filterset(QueryDict(query)).selection().results
+            page = [programme.pk for programme in results[0:size]]
+        assert page == [pk for pk, _relevance in expected[:size]]
+        matched = sum("programme_document_ids" in q["sql"] for q in captured.captured_queries)
+        # Beyond the best matches (if there is anything beyond), the titles and summaries of
+        # each group rank the rest.
+        assert matched == (1 if min(size, len(expected)) <= best else 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_word_group_leaves_out_the_alternatives_another_one_covers():
+    # "фильм": Russian and English stems, prefixes of the word, its Latin spelling and its
+    # synonym "кино" (whose Russian stem "кин" is shorter than the prefix "кино"); "фильм" as
+    # a Russian stem and "фильм:*" say the same, and so only the prefix is kept.
+    assert search._group_query(["фильм"]) == "'film':* | 'кино':* | 'фильм':* | 'кин'"
+    assert search._group_query(["film", "кино"]) == "'cinema':* | 'film':* | 'kino':* | 'кино':* | 'кин'"
+    # A phrase stays a phrase in each configuration.
+    assert search._group_query(["music fund"]) == "( 'music' <-> 'fund' )"
+    # An apostrophe never reaches the tsquery as typed: the prefix keeps letters and digits, and
+    # PostgreSQL's parser splits the word.
+    assert search._group_query(["o'neil"]) == "'oneil':* | ( 'o' & 'neil' )"
+
+
+def test_ordered_takes_a_page_among_the_best_from_them_alone():
+    ranked = []
+
+    def rank():
+        ranked.append(True)
+        return np.array([1.0, 0.2, 1.0, 0.5, 0.0])
+
+    # Positions 4, 2, 0, 3, 1 in the order of ties; 2 and 0 are the best (every word in titles).
+    chosen = np.array([4, 2, 0, 3, 1])
+    match = search.Match(np.ones(5, dtype=bool), best=np.array([True, False, True, False, False]), rank=rank)
+    ordered = index.Ordered(chosen, match)
+    assert len(ordered) == 5
+    assert ordered[0:2].tolist() == [2, 0]
+    assert ordered[1:2].tolist() == [0]
+    assert ranked == []
+    assert ordered[0:3].tolist() == [2, 0, 3]  # beyond the best: everything ranked, ties kept
+    assert ranked == [True]
+    assert ordered[:].tolist() == [2, 0, 3, 1, 4]
+    assert ranked == [True]  # once
