@@ -257,6 +257,8 @@ class Ordered:
         return len(self._chosen)
 
     def __getitem__(self, item: slice) -> np.ndarray:
+        if not isinstance(item, slice):
+            raise TypeError("Results are ordered a slice at a time")
         if self._all is None:
             start, stop, step = item.indices(len(self))
             if self._match.best is not None and step == 1:

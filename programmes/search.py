@@ -261,6 +261,10 @@ def vector_sql(only_ids: bool) -> str:
     and the names of the types, sectors and places, so that one scan of its index tells whether
     a programme has a word anywhere. Russian and English stemmed, Kazakh with ``simple`` (found
     by prefix). Built from constants only.
+
+    Concatenated vectors number their words on, so a quoted phrase can span the end of one part
+    and the start of the next (a title's last word and the summary's first), as it could before
+    between the languages of a title; such a match is worth the least (the whole document's).
     """
     where = "WHERE x.programme_id = ANY(%(ids)s)" if only_ids else ""
     links = " UNION ALL ".join(
@@ -348,10 +352,16 @@ def rebuild_missing_documents(using: str = "default") -> int:
     target = connections[using]
     if target.vendor != "postgresql":
         return 0
-    if "programmes_searchdocument" not in target.introspection.table_names():
-        # Migrated back to before the documents had this table: that schema's code builds them.
-        return 0
     with target.cursor() as cursor:
+        tables = target.introspection.table_names(cursor)
+        columns = (
+            {c.name for c in target.introspection.get_table_description(cursor, "programmes_searchdocument")}
+            if "programmes_searchdocument" in tables
+            else set()
+        )
+        if "whole" not in columns:
+            # Migrated back to before the documents had this shape: that schema's code builds them.
+            return 0
         cursor.execute(
             "SELECT p.id FROM programmes_programme p WHERE NOT EXISTS "
             "(SELECT FROM programmes_searchdocument d WHERE d.programme_id = p.id)"
@@ -431,16 +441,24 @@ def search_programmes(queryset: QuerySet[Programme], query: str) -> QuerySet[Pro
     return chosen.apply(queryset) if chosen else queryset
 
 
-def _group_query(group: list[str]) -> str:
-    """The tsquery, as text, that matches any term of ``group``: each language's stemming,
-    Kazakh prefixes, the Latin spelling and purpose synonyms ("деньги" → деньг, грант:*, …).
+def _group_queries(groups: list[list[str]]) -> list[str]:
+    """For each group of terms, the tsquery, as text, that matches any of them: each language's
+    stemming, Kazakh prefixes, the Latin spelling and purpose synonyms ("деньги" → 'деньг':*,
+    'грант':*, 'инвестиц', …); "" for a group with nothing to look for.
 
-    PostgreSQL parses each alternative (to_tsquery and friends, once per process: stemming does
-    not change); what another alternative already covers is left out ("деньг" and "деньги:*"
-    under "деньг:*"). The GIN scan tests every programme it reads against every alternative, so
-    a common word with its synonyms cost twice as much as one with its 21 alternatives written
-    out (docs/benchmarks.md).
+    PostgreSQL parses the alternatives (to_tsquery and its kin; once per process, in one
+    statement per search: stemming does not change), and those another one covers are left out
+    (the stem 'деньг' and the prefix 'деньги':* under the prefix 'деньг':*). A GIN scan tests
+    every row it reads against every alternative: "деньги" written out with its 21 alternatives
+    cost twice the time of the 9 that remain (docs/benchmarks.md).
     """
+    wanted = [_alternatives(group) for group in groups]
+    parsed = iter(_parsed([item for items in wanted for item in items]))
+    return [_written([next(parsed) for _item in items]) for items in wanted]
+
+
+def _alternatives(group: list[str]) -> list[tuple[str, str, str]]:
+    """What to ask PostgreSQL to parse for a group: (function, configuration, text)."""
     wanted = []
     for term in group:
         if " " in term:  # a phrase
@@ -450,11 +468,17 @@ def _group_query(group: list[str]) -> str:
             wanted += [("plainto_tsquery", "russian", form), ("plainto_tsquery", "english", form)]
             lexeme = re.sub(r"[^\w]", "", form)
             if lexeme:
-                # Only letters and digits reach to_tsquery, so no input can break its syntax;
-                # very short words match whole, not as prefixes of everything.
+                # Only letters, digits and "_" (which the parser drops) reach to_tsquery, so no
+                # input can break its syntax; very short words match whole, not as prefixes of
+                # everything.
                 wanted.append(("to_tsquery", "simple", f"{lexeme}:*" if len(lexeme) >= 3 else lexeme))
+    return wanted
+
+
+def _written(texts: list[str]) -> str:
+    """Parsed alternatives as one tsquery (text), without those another one covers."""
     exact, prefixes, compound = set(), set(), []
-    for text in _parsed(wanted):
+    for text in texts:
         single = _LEXEME.fullmatch(text)
         if single:
             (prefixes if single["prefix"] else exact).add(single["lexeme"])
@@ -470,6 +494,7 @@ def _group_query(group: list[str]) -> str:
 # One lexeme as PostgreSQL writes a tsquery (quotes and backslashes within doubled), with or
 # without a prefix mark.
 _LEXEME = re.compile(r"'(?P<lexeme>(?:[^'\\]|''|\\\\)*)'(?P<prefix>:\*)?")
+# Per process, without the generation: parsing depends on PostgreSQL's dictionaries alone.
 _parsed_texts: dict = {}
 
 
@@ -478,7 +503,8 @@ def _parsed(wanted: list[tuple[str, str, str]]) -> list[str]:
     this process has not parsed yet in one statement. Only constant function and configuration
     names reach the SQL; the texts are parameters."""
     keys = [(connection.alias, *item) for item in wanted]
-    found = {key: _parsed_texts[key] for key in keys if key in _parsed_texts}
+    # get(), not "in" then [], as another thread may empty the dictionary in between.
+    found = {key: text for key in keys if (text := _parsed_texts.get(key)) is not None}
     missing = [key for key in dict.fromkeys(keys) if key not in found]
     if missing:
         columns = ", ".join(f"{function}(%s::regconfig, %s)::text" for _alias, function, _c, _t in missing)
@@ -493,7 +519,7 @@ def _parsed(wanted: list[tuple[str, str, str]]) -> list[str]:
 
 
 class _Written(SearchQuery):
-    """A tsquery already in PostgreSQL's own text form (``_group_query``), read as it is."""
+    """A tsquery already in PostgreSQL's own text form (``_group_queries``), read as it is."""
 
     template = "(%(expressions)s)::tsquery"
 
@@ -502,7 +528,7 @@ class _Written(SearchQuery):
 
 
 def _ts(text: str) -> SearchQuery:
-    """A tsquery written as text (``_group_query``), as an SQL expression."""
+    """A tsquery written as text (``_group_queries``), as an SQL expression."""
     return _Written(text)
 
 
@@ -525,8 +551,8 @@ def _tier_relevance(groups) -> object:
 
 
 def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
-    excluded = _matches(_group_query(parsed.excluded)) if parsed.excluded else Q(pk__in=[])
-    groups = [_group_query(group) for group in parsed.groups]
+    *groups, unwanted = _group_queries([*parsed.groups, parsed.excluded])
+    excluded = _matches(unwanted) if parsed.excluded else Q(pk__in=[])
     # Every word may be found in any document: (a in one of them) and (b in one of them).
     every = Q()
     for group in groups:
@@ -642,22 +668,22 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
         relevance = np.zeros(size)
         relevance[positions] = np.array([r or 0 for _pk, r in rows], dtype=float)[found]
         return Match(_mask(size, positions), relevance)
-    groups = [_group_query(group) for group in parsed.groups]
-    together = " & ".join(f"( {group} )" for group in groups)
-    excluded = _group_query(parsed.excluded) if parsed.excluded else ""
-    fetched: dict = {}  # what this search has read, so the ranking does not read it again
+    *groups, excluded = _group_queries([*parsed.groups, parsed.excluded])
+    together = groups[0] if len(groups) == 1 else " & ".join(f"( {group} )" for group in groups)
+    # One generation for the whole search (caching.py): its reads are filed under it, and the
+    # ranking, read later, must not mix in a newer state of the directory.
+    reads = _Reads(caching.generation())
     # A group with nothing to look for (a term of signs only: "_") finds nothing, so neither
     # does every group together.
     searched = [("whole", together), ("title", together)][: 2 if ranked else 1] if all(groups) else []
-    blobs = _document_ids([*searched, ("whole", excluded)], fetched)
+    blobs = reads.ids([*searched, ("whole", excluded)])
     unwanted = _mask(size, _positions(index, blobs[-1]))
 
-    def worths(everywhere: np.ndarray | None) -> list[np.ndarray]:
-        # Per group, each programme's worth: that of the best tier the group is found in. When
-        # every group is known to be in the whole documents of ``everywhere``, the whole ones
-        # (which hold the other two) need not be read.
-        tiers = TIERS if everywhere is None else TIERS[:-1]
-        found = _document_ids([(tier, group) for group in groups for tier, _worth in tiers], fetched)
+    def worths(tiers, everywhere: np.ndarray | None = None) -> list[np.ndarray]:
+        # Per group, each programme's worth: that of the best of ``tiers`` the group is found
+        # in. When every group is known to be in the whole documents of ``everywhere``, the
+        # whole ones (which hold the other two) need not be read.
+        found = reads.ids([(tier, group) for group in groups for tier, _worth in tiers])
         result = []
         for number in range(len(groups)):
             worth = np.zeros(size) if everywhere is None else np.where(everywhere, TIERS[-1][1], 0.0)
@@ -670,17 +696,18 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
     every = _mask(size, _positions(index, blobs[0]) if searched else []) & ~unwanted
     if every.any():
         best = _mask(size, _positions(index, blobs[1])) & every if ranked else None
-        return Match(every, best=best, rank=lambda: np.sum(worths(every), axis=0))
+        return Match(every, best=best, rank=lambda: np.sum(worths(TIERS[:-1], every), axis=0))
     if len(groups) > 1:
-        relevance = np.sum(worths(None), axis=0)
+        # Any word will do; unless the results are ranked, the whole documents alone say which.
+        relevance = np.sum(worths(TIERS if ranked else TIERS[-1:]), axis=0)
         anything = (relevance > 0) & ~unwanted
         if anything.any():
-            return Match(anything, relevance)
+            return Match(anything, relevance if ranked else None, rank=lambda: np.sum(worths(TIERS), axis=0))
     # No word matched anything: titles and organisation names spelt alike (see _postgres); per
     # word, the similarity of the closest spelling a programme has.
     corrections = spelt_alike(parsed.terms)
     words = list(dict.fromkeys(word for alike in corrections for word, _s in alike))
-    titles = dict(zip(words, _document_ids([("title", _spelling(w)) for w in words], fetched), strict=True))
+    titles = dict(zip(words, reads.ids([("title", _spelling(w)) for w in words]), strict=True))
     relevance = np.zeros(size)
     for alike in corrections:
         closest = np.zeros(size)
@@ -705,40 +732,43 @@ def unpack_ids(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=">i8").astype(np.int64)
 
 
-def _document_ids(wanted, fetched: dict) -> list[bytes]:
-    """For each (document, tsquery), the ids (8-byte big-endian, concatenated) of the programmes
-    whose document (a tier of TIERS) matches it.
+class _Reads:
+    """The document matches one search reads, under one generation: each (document, tsquery)
+    read once, whether the match cache had it or not."""
 
-    What is neither in ``fetched`` (this search's reads) nor in the match cache is read in one
-    statement, through the function of migration 0013, which plans with sequential scans off:
-    the planner cannot estimate prefix queries and would otherwise read every document
-    (docs/benchmarks.md).
-    """
-    if not wanted:
-        return []
-    # One generation for reading and storing: one read after the query could file ids read
-    # before a save under the generation that save started.
-    generation = caching.generation()
-    keys = [(connection.alias, generation, document, text) for document, text in wanted]
-    for key in keys:
-        if not key[-1]:  # an empty tsquery matches nothing
-            fetched[key] = b""
-        elif key not in fetched:
-            cached = _match_cache.get(key)
-            if cached is not None:
-                fetched[key] = cached
-    missing = list(dict.fromkeys(key for key in keys if key not in fetched))
-    if missing:
-        columns = ", ".join("programme_document_ids(%s, %s::tsquery)" for _key in missing)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns}",
-                [p for _alias, _generation, document, text in missing for p in (document, text)],
-            )
-            for key, blob in zip(missing, cursor.fetchone(), strict=True):
-                fetched[key] = bytes(blob)
-                _match_cache.put(key, fetched[key])
-    return [fetched[key] for key in keys]
+    def __init__(self, generation: int):
+        self.generation = generation
+        self._blobs: dict = {}
+
+    def ids(self, wanted) -> list[bytes]:
+        """For each (document, tsquery text), the ids (8-byte big-endian, concatenated) of the
+        programmes whose document (a tier of TIERS) matches it.
+
+        What is neither read already nor in the match cache is read in one statement, through
+        the function of migration 0013, which plans with sequential scans off: the planner
+        cannot estimate prefix queries and would otherwise read every document
+        (docs/benchmarks.md).
+        """
+        keys = [(connection.alias, self.generation, document, text) for document, text in wanted]
+        for key in keys:
+            if not key[-1]:  # an empty tsquery matches nothing
+                self._blobs[key] = b""
+            elif key not in self._blobs:
+                cached = _match_cache.get(key)
+                if cached is not None:
+                    self._blobs[key] = cached
+        missing = list(dict.fromkeys(key for key in keys if key not in self._blobs))
+        if missing:
+            columns = ", ".join("programme_document_ids(%s, %s::tsquery)" for _key in missing)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {columns}",
+                    [p for _alias, _generation, document, text in missing for p in (document, text)],
+                )
+                for key, blob in zip(missing, cursor.fetchone(), strict=True):
+                    self._blobs[key] = bytes(blob)
+                    _match_cache.put(key, self._blobs[key])
+        return [self._blobs[key] for key in keys]
 
 
 class MatchCache:
@@ -773,7 +803,7 @@ class MatchCache:
 
     def put(self, key, value) -> None:
         limit = settings.SEARCH_MATCH_CACHE_BYTES
-        size = len(value)
+        size = len(value) + 100  # an entry's own keep: empty results are not free
         if not limit or size > limit // 4:
             return
         with self._lock:
@@ -786,7 +816,7 @@ class MatchCache:
 
     def _drop(self, key) -> None:
         _stored_at, value = self._entries.pop(key)
-        self._bytes -= len(value)
+        self._bytes -= len(value) + 100
 
     def clear(self) -> None:
         with self._lock:

@@ -8,6 +8,8 @@ facet's and status's counts (each computed the slow, obvious way from ProgrammeQ
 
 import datetime
 import random
+import re
+from collections import Counter
 from decimal import Decimal
 
 import numpy as np
@@ -316,10 +318,19 @@ def test_a_first_page_among_the_best_matches_is_ordered_without_ranking_the_rest
             results = _filterset(QueryDict(query)).selection().results
             page = [programme.pk for programme in results[0:size]]
         assert page == [pk for pk, _relevance in expected[:size]]
-        matched = sum("programme_document_ids" in q["sql"] for q in captured.captured_queries)
+        matched = [q["sql"] for q in captured.captured_queries if "programme_document_ids" in q["sql"]]
         # Beyond the best matches (if there is anything beyond), the titles and summaries of
         # each group rank the rest.
-        assert matched == (1 if min(size, len(expected)) <= best else 2)
+        assert len(matched) == (1 if min(size, len(expected)) <= best else 2)
+        # What is found and the best (whole and titles, every group together), then to rank,
+        # each group's titles and summaries: a single group's titles are not read again.
+        ranking = min(size, len(expected)) > best
+        read = Counter(re.findall(r"programme_document_ids\('(\w+)'", " ".join(matched)))
+        assert read == Counter(
+            whole=1,
+            title=1 + (groups if ranking and groups > 1 else 0),
+            short=groups if ranking else 0,
+        )
 
 
 @pytest.mark.postgres
@@ -328,13 +339,15 @@ def test_a_word_group_leaves_out_the_alternatives_another_one_covers():
     # "фильм": Russian and English stems, prefixes of the word, its Latin spelling and its
     # synonym "кино" (whose Russian stem "кин" is shorter than the prefix "кино"); "фильм" as
     # a Russian stem and "фильм:*" say the same, and so only the prefix is kept.
-    assert search._group_query(["фильм"]) == "'film':* | 'кино':* | 'фильм':* | 'кин'"
-    assert search._group_query(["film", "кино"]) == "'cinema':* | 'film':* | 'kino':* | 'кино':* | 'кин'"
+    assert search._group_queries([["фильм"]])[0] == "'film':* | 'кино':* | 'фильм':* | 'кин'"
+    assert (
+        search._group_queries([["film", "кино"]])[0] == "'cinema':* | 'film':* | 'kino':* | 'кино':* | 'кин'"
+    )
     # A phrase stays a phrase in each configuration.
-    assert search._group_query(["music fund"]) == "( 'music' <-> 'fund' )"
+    assert search._group_queries([["music fund"]])[0] == "( 'music' <-> 'fund' )"
     # An apostrophe never reaches the tsquery as typed: the prefix keeps letters and digits, and
     # PostgreSQL's parser splits the word.
-    assert search._group_query(["o'neil"]) == "'oneil':* | ( 'o' & 'neil' )"
+    assert search._group_queries([["o'neil"]])[0] == "'oneil':* | ( 'o' & 'neil' )"
 
 
 def test_ordered_takes_a_page_among_the_best_from_them_alone():
