@@ -332,4 +332,58 @@ class Results:
         if not ids:
             return []
         found = {programme.pk: programme for programme in self.queryset.filter(pk__in=ids)}
+        attach_card_links(list(found.values()))
         return [found[pk] for pk in ids if pk in found]
+
+
+# The links a result card shows: (relation, link table, term column).
+CARD_LINKS = (
+    ("types", "programmes_programme_types", "programmetype_id"),
+    ("sectors", "programmes_programme_sectors", "sector_id"),
+    ("locations", "programmes_programme_locations", "location_id"),
+)
+
+
+def attach_card_links(programmes: list) -> None:
+    """Give each programme its types, sectors and places, as ``prefetch_related`` leaves them,
+    from one query and the term lists the sidebar caches anyway (caching.cached_terms).
+
+    A prefetch built 60–100 term instances for a page of 20 programmes, in three queries: 13 of
+    the 17 ms it took to read a page at 100,000 programmes (docs/benchmarks.md). What is left
+    is what Django's prefetch leaves: the relation's own queryset with its results in place,
+    so ``programme.types.all`` reads nothing and anything chained on it queries as usual.
+    """
+    if not programmes:
+        return
+    from django.db.models import prefetch_related_objects
+
+    ids = [programme.pk for programme in programmes]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = " UNION ALL ".join(
+        f"SELECT programme_id, {number}, {column} FROM {table} WHERE programme_id IN ({marks})"  # noqa: S608
+        for number, (_name, table, column) in enumerate(CARD_LINKS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids * len(CARD_LINKS))
+        rows = cursor.fetchall()
+    model = type(programmes[0])
+    terms = [
+        {term.pk: term for term in caching.cached_terms(model._meta.get_field(name).related_model)}
+        for name, _table, _column in CARD_LINKS
+    ]
+    if any(term not in terms[number] for _pk, number, term in rows):
+        # A term newer than the cached lists (saved by another process a moment ago).
+        prefetch_related_objects(programmes, *(name for name, _table, _column in CARD_LINKS))
+        return
+    linked: dict = {}
+    for pk, number, term in rows:
+        linked.setdefault((pk, number), set()).add(term)
+    for programme in programmes:
+        cache = programme.__dict__.setdefault("_prefetched_objects_cache", {})
+        for number, (name, _table, _column) in enumerate(CARD_LINKS):
+            chosen = linked.get((programme.pk, number), ())
+            queryset = getattr(programme, name).get_queryset()
+            # In the terms' own order (Taxonomy.Meta.ordering), which the cached lists keep.
+            queryset._result_cache = [term for pk, term in terms[number].items() if pk in chosen]
+            queryset._prefetch_done = True
+            cache[name] = queryset

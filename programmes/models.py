@@ -436,13 +436,19 @@ class ProgrammeQuerySet(models.QuerySet):
 
     def for_result_cards(self):
         """``with_card_data`` without the long texts and search columns, which a result card
-        or a results export never shows (a third of the time of a page of 20 at 100,000)."""
+        or a results export never shows (a third of the time of a page of 20 at 100,000), and
+        without the prefetches: ``index.Results`` attaches the types, sectors and places from
+        one query and the cached term lists (``index.attach_card_links``)."""
         long_texts = [
             column
             for name in ("description", "eligibility", "how_to_apply")
             for column in (name, *get_translation_fields(name))
         ]
-        return self.with_card_data().defer(*long_texts, "search_title", "search_text", "search_latin")
+        return (
+            self.with_card_data()
+            .prefetch_related(None)
+            .defer(*long_texts, "search_title", "search_text", "search_latin")
+        )
 
     def with_card_data(self):
         """Everything a result card shows, in a fixed number of queries."""

@@ -235,13 +235,56 @@ def test_amount_bounds_are_exact_in_tiyn(db, today):
 
 
 def test_results_are_read_a_page_at_a_time(random_catalogue, django_assert_num_queries):
-    results = _filterset(QueryDict("sort=title")).selection().results
-    with django_assert_num_queries(4):  # the programmes, their types, sectors and places
+    filterset = _filterset(QueryDict("sort=title"))
+    results = filterset.selection().results
+    filterset.facets()  # the sidebar caches the term lists
+    with django_assert_num_queries(2):  # the programmes, then their types, sectors and places
         page = results[0:5]
     assert [p.pk for p in page] == results.ids[:5].tolist()
     assert results[len(results) : len(results) + 5] == []
     with pytest.raises(TypeError):
         results[0]
+
+
+def test_a_page_has_the_links_a_prefetch_would_give(random_catalogue, django_assert_num_queries):
+    results = _filterset(QueryDict("sort=title")).selection().results
+    page = results[0:20]
+    expected = {
+        programme.pk: programme
+        for programme in Programme.objects.filter(pk__in=[p.pk for p in page]).prefetch_related(
+            "types", "sectors", "locations"
+        )
+    }
+
+    def links(programme):
+        return [
+            [term.slug for term in getattr(programme, name).all()]
+            for name in ("types", "sectors", "locations")
+        ]
+
+    with django_assert_num_queries(0):
+        shown = [links(programme) for programme in page]
+    assert shown == [links(expected[programme.pk]) for programme in page]
+    assert any(any(names) for names in shown)
+    # Chained on, the relations query as they would after a prefetch.
+    some = next(programme for programme in page if programme.sectors.all())
+    first = some.sectors.all()[0]
+    assert list(some.sectors.filter(slug=first.slug)) == [first]
+
+
+def test_a_term_missing_from_the_cached_lists_is_read_from_the_database(random_catalogue, monkeypatch):
+    results = _filterset(QueryDict("sort=title")).selection().results
+    page = results[0:20]
+    programme = next(programme for programme in page if programme.sectors.all())
+    sectors = [sector.slug for sector in programme.sectors.all()]
+    # As if the sector had been created by another process a moment ago, after the lists
+    # were cached there.
+    cached = caching.cached_terms
+    monkeypatch.setattr(
+        caching, "cached_terms", lambda model: [t for t in cached(model) if t.slug != sectors[0]]
+    )
+    again = next(p for p in results[0:20] if p.pk == programme.pk)
+    assert [sector.slug for sector in again.sectors.all()] == sectors
 
 
 def test_an_empty_directory_has_an_empty_index(db, today):
