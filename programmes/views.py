@@ -11,15 +11,15 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alerts, resources, services, spam
-from .caching import cached_page
-from .filters import DEFAULT_STATUSES, ProgrammeFilter, normalised_query
+from . import alerts, index, resources, services, spam
+from .caching import cached_page, cached_terms
+from .filters import DEFAULT_STATUSES, FacetOption, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
@@ -38,17 +38,24 @@ def _page(request, results, warnings: list[str]):
 
 
 def home(request):
-    current = Programme.objects.published().with_status_in(DEFAULT_STATUSES)
+    # Counted and ordered by the search page's in-memory index (index.py): in SQL, counting the
+    # current programmes per type and sector took half a second at 100,000 programmes.
+    programmes = index.current(timezone.localdate())
+    current = programmes.with_statuses(DEFAULT_STATUSES)
+
+    def counted(name, model):
+        counts = programmes.links[name].count(current)
+        return [FacetOption(t.slug, t.name, counts.get(t.pk, 0), False) for t in cached_terms(model)]
+
+    closing = programmes.ordered(programmes.closing_within(settings.CLOSING_SOON_DAYS), "deadline")
+    cards = Programme.objects.published().with_card_data().for_result_cards()
     return render(
         request,
         "programmes/home.html",
         {
-            "types": ProgrammeType.objects.with_programme_counts(current),
-            "sectors": Sector.objects.with_programme_counts(current),
-            "closing_soon": Programme.objects.published()
-            .closing_within(settings.CLOSING_SOON_DAYS)
-            .with_card_data()
-            .ordered_by("deadline")[:6],
+            "types": counted("type", ProgrammeType),
+            "sectors": counted("sector", Sector),
+            "closing_soon": index.Results(cards, programmes.ids, closing)[:6],
             "closing_soon_days": settings.CLOSING_SOON_DAYS,
         },
     )

@@ -412,3 +412,23 @@ def test_ordered_takes_a_page_among_the_best_from_them_alone():
     assert ranked == [True]
     assert ordered[:].tolist() == [2, 0, 3, 1, 4]
     assert ranked == [True]  # once
+
+
+def test_the_home_page_counts_and_lists_as_the_querysets_do(client, random_catalogue, settings):
+    from programmes.filters import DEFAULT_STATUSES
+    from programmes.models import ProgrammeType, Sector
+
+    settings.CLOSING_SOON_DAYS = 60
+    response = client.get("/en/")
+    current = Programme.objects.published().with_status_in(DEFAULT_STATUSES, TODAY)
+    for name, model in (("types", ProgrammeType), ("sectors", Sector)):
+        expected = [
+            (t.slug, t.count)
+            for t in model.objects.with_programme_counts(current).order_by("position", "slug")
+        ]
+        assert [(option.slug, option.count) for option in response.context[name]] == expected
+        assert any(count for _slug, count in expected)
+    soon = Programme.objects.published().closing_within(60, TODAY).ordered_by("deadline")
+    expected = list(soon.values_list("pk", flat=True)[:6])
+    assert [programme.pk for programme in response.context["closing_soon"]] == expected
+    assert len(expected) == 6
