@@ -336,14 +336,6 @@ class Results:
         return [found[pk] for pk in ids if pk in found]
 
 
-# The links a result card shows: (relation, link table, term column).
-CARD_LINKS = (
-    ("types", "programmes_programme_types", "programmetype_id"),
-    ("sectors", "programmes_programme_sectors", "sector_id"),
-    ("locations", "programmes_programme_locations", "location_id"),
-)
-
-
 def attach_card_links(programmes: list) -> None:
     """Give each programme its types, sectors and places, as ``prefetch_related`` leaves them,
     from one query and the term lists the sidebar caches anyway (caching.cached_terms).
@@ -360,27 +352,28 @@ def attach_card_links(programmes: list) -> None:
     ids = [programme.pk for programme in programmes]
     marks = ", ".join(["%s"] * len(ids))
     sql = " UNION ALL ".join(
-        f"SELECT programme_id, {number}, {column} FROM {table} WHERE programme_id IN ({marks})"  # noqa: S608
-        for number, (_name, table, column) in enumerate(CARD_LINKS)
+        f"SELECT programme_id, {number}, {column} FROM programmes_programme_{name} "  # noqa: S608
+        f"WHERE programme_id IN ({marks})"
+        for number, (name, _table, column) in enumerate(search.NAMED_LINKS)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids * len(CARD_LINKS))
+        cursor.execute(sql, ids * len(search.NAMED_LINKS))
         rows = cursor.fetchall()
     model = type(programmes[0])
     terms = [
         {term.pk: term for term in caching.cached_terms(model._meta.get_field(name).related_model)}
-        for name, _table, _column in CARD_LINKS
+        for name, _table, _column in search.NAMED_LINKS
     ]
     if any(term not in terms[number] for _pk, number, term in rows):
         # A term newer than the cached lists (saved by another process a moment ago).
-        prefetch_related_objects(programmes, *(name for name, _table, _column in CARD_LINKS))
+        prefetch_related_objects(programmes, *(name for name, _table, _column in search.NAMED_LINKS))
         return
     linked: dict = {}
     for pk, number, term in rows:
         linked.setdefault((pk, number), set()).add(term)
     for programme in programmes:
         cache = programme.__dict__.setdefault("_prefetched_objects_cache", {})
-        for number, (name, _table, _column) in enumerate(CARD_LINKS):
+        for number, (name, _table, _column) in enumerate(search.NAMED_LINKS):
             chosen = linked.get((programme.pk, number), ())
             queryset = getattr(programme, name).get_queryset()
             # In the terms' own order (Taxonomy.Meta.ordering), which the cached lists keep.

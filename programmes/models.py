@@ -73,12 +73,6 @@ class TaxonomyQuerySet(models.QuerySet):
     def in_display_order(self):
         return self.order_by("position", "slug")
 
-    def with_programme_counts(self, programmes):
-        """Annotate ``count``: how many of ``programmes`` carry each term, in one query."""
-        return self.annotate(
-            count=models.Count("programmes", filter=Q(programmes__in=programmes.order_by().values("pk")))
-        )
-
 
 class Taxonomy(models.Model):
     """A controlled vocabulary term: a stable slug (used in URLs and imports) and a translated name."""

@@ -223,7 +223,9 @@ def document_for(programme: Programme) -> tuple[str, str, str]:
 
 
 _STEMMED = {"ru": "russian", "en": "english", "kk": "simple"}
-_NAMED_LINKS = (
+# The links whose term names are searched, and a result card shows: (relation, term table,
+# term column); the link table is programmes_programme_<relation>.
+NAMED_LINKS = (
     ("types", "programmetype", "programmetype_id"),
     ("sectors", "sector", "sector_id"),
     ("locations", "location", "location_id"),
@@ -270,7 +272,7 @@ def vector_sql(only_ids: bool) -> str:
     links = " UNION ALL ".join(
         f"SELECT x.programme_id, t.name_kk, t.name_ru, t.name_en FROM programmes_programme_{link} x "  # noqa: S608
         f"JOIN programmes_{table} t ON t.id = x.{column} {where}"
-        for link, table, column in _NAMED_LINKS
+        for link, table, column in NAMED_LINKS
     )
     title = " || ".join(
         [
@@ -353,13 +355,10 @@ def rebuild_missing_documents(using: str = "default") -> int:
     if target.vendor != "postgresql":
         return 0
     with target.cursor() as cursor:
-        tables = target.introspection.table_names(cursor)
-        columns = (
-            {c.name for c in target.introspection.get_table_description(cursor, "programmes_searchdocument")}
-            if "programmes_searchdocument" in tables
-            else set()
-        )
-        if "whole" not in columns:
+        introspection = target.introspection
+        if "programmes_searchdocument" not in introspection.table_names(cursor) or "whole" not in {
+            column.name for column in introspection.get_table_description(cursor, "programmes_searchdocument")
+        }:
             # Migrated back to before the documents had this shape: that schema's code builds them.
             return 0
         cursor.execute(
@@ -518,23 +517,16 @@ def _parsed(wanted: list[tuple[str, str, str]]) -> list[str]:
     return [found[key] for key in keys]
 
 
-class _Written(SearchQuery):
-    """A tsquery already in PostgreSQL's own text form (``_group_queries``), read as it is."""
+class _TsQuery(SearchQuery):
+    """A tsquery already in PostgreSQL's own text form (``_group_queries``), read as it is: a
+    SearchQuery, so that the ``document__<tier>=`` lookups take it without parsing it again."""
 
     template = "(%(expressions)s)::tsquery"
-
-    def __init__(self, text: str):
-        super().__init__(text)
-
-
-def _ts(text: str) -> SearchQuery:
-    """A tsquery written as text (``_group_queries``), as an SQL expression."""
-    return _Written(text)
 
 
 def _matches(text: str) -> Q:
     """A programme with the tsquery ``text`` anywhere: in its whole document (GIN-indexed)."""
-    return Q(document__whole=_ts(text))
+    return Q(document__whole=_TsQuery(text))
 
 
 def _tier_relevance(groups) -> object:
@@ -542,7 +534,7 @@ def _tier_relevance(groups) -> object:
     total = Value(0.0)
     for group in groups:
         best = Case(
-            *(When(Q(**{f"document__{tier}": _ts(group)}), then=Value(worth)) for tier, worth in TIERS),
+            *(When(Q(**{f"document__{tier}": _TsQuery(group)}), then=Value(worth)) for tier, worth in TIERS),
             default=Value(0.0),
             output_field=FloatField(),
         )
@@ -570,10 +562,11 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     alike = Q(pk__in=[])
     relevance = Value(0.0)
     for corrections in spelt_alike(parsed.terms):
-        for word, _similarity in corrections:
-            alike |= Q(document__title=_ts(_spelling(word)))
+        in_title = [(Q(document__title=_TsQuery(_spelling(word))), sim) for word, sim in corrections]
+        for condition, _similarity in in_title:
+            alike |= condition
         closest = Case(
-            *(When(Q(document__title=_ts(_spelling(word))), then=Value(sim)) for word, sim in corrections),
+            *(When(condition, then=Value(sim)) for condition, sim in in_title),
             default=Value(0.0),
             output_field=FloatField(),
         )

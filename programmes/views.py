@@ -48,7 +48,7 @@ def home(request):
         return [FacetOption(t.slug, t.name, counts.get(t.pk, 0), False) for t in cached_terms(model)]
 
     closing = programmes.ordered(programmes.closing_within(settings.CLOSING_SOON_DAYS), "deadline")
-    cards = Programme.objects.published().with_card_data().for_result_cards()
+    cards = Programme.objects.published().for_result_cards()
     return render(
         request,
         "programmes/home.html",

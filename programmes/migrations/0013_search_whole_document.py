@@ -11,6 +11,8 @@ The function that read three documents per tsquery gives way to one that reads t
 named. PostgreSQL only; on SQLite the table stays empty.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 # For one document (title, short or whole) and one tsquery, the ids (8-byte big-endian,
@@ -44,25 +46,8 @@ END
 $$
 """
 
-# 0011's function, as it was, for migrating backwards.
-OLD_MATCHES = """
-CREATE OR REPLACE FUNCTION programme_document_matches(
-    query tsquery, OUT title bytea, OUT short bytea, OUT body bytea
-)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET enable_seqscan = off
-SET plan_cache_mode = force_generic_plan
-AS $$
-BEGIN
-    SELECT string_agg(int8send(d.programme_id), ''::bytea) INTO title
-    FROM programmes_searchdocument d WHERE d.title @@ query;
-    SELECT string_agg(int8send(d.programme_id), ''::bytea) INTO short
-    FROM programmes_searchdocument d WHERE d.short @@ query;
-    SELECT string_agg(int8send(d.programme_id), ''::bytea) INTO body
-    FROM programmes_searchdocument d WHERE d.body @@ query;
-END
-$$
-"""
+# 0011's function, for migrating backwards: its own text (migration modules keep theirs frozen).
+OLD_MATCHES = import_module("programmes.migrations.0011_search_document_table").MATCHES
 
 
 _TERM_NAMES = " UNION ALL ".join(
