@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (errors and redirects included) is timed and logged.
     "programmes.middleware.RequestLogMiddleware",
+    # Each request reads the directory version once (programmes/versioning.py).
+    "programmes.versioning.DirectoryVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the HTTPS redirect: no session, locale or CSRF work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,6 +120,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes write to one file (workers, import and shell commands): each transaction
+    # takes the write lock when it begins (no lock upgrade that fails at once with "database is
+    # locked"), waits its turn for up to 20 s, and readers carry on during a write (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -361,6 +373,8 @@ ALERT_CONFIRM_DAYS = 3
 # forms cannot be used to flood someone's inbox with confirmation emails.
 ALERT_REQUESTS_PER_EMAIL = 3
 ALERT_REQUESTS_PER_IP = 20
+# All subscription requests together per hour: a ceiling on the confirmation emails the site sends.
+ALERT_CONFIRMATIONS_PER_HOUR = int(os.environ.get("ALERT_CONFIRMATIONS_PER_HOUR", "200"))
 # A digest lists at most this many programmes of each kind (new, changed), then links the search.
 ALERT_DIGEST_LIMIT = 20
 

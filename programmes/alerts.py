@@ -39,6 +39,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def inbox(email: str) -> str:
+    """The mailbox an address delivers to, for counting requests: case and a ``+tag`` folded
+    (``Name+1@Example.com`` and ``name@example.com`` reach one inbox)."""
+    local, _at, domain = normalise_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def absolute_url(path: str) -> str:
     """An address on the public site for an email (which has no request to take the host from)."""
     return settings.SITE_URL + path
@@ -90,13 +97,16 @@ def find_subscription(token: str) -> Subscription | None:
 
 
 def allow_request(email: str, ip_address: str | None) -> bool:
-    """Count a subscription request; False once the address has asked too often today or the IP
-    address (programmes.middleware.client_ip) this hour. Counted in the cache (shared by the
-    processes when CACHES is shared)."""
-    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    """Count a subscription request; False once the inbox has asked too often today, the IP
+    address (programmes.middleware.client_ip) this hour, or everyone together this hour (a
+    ceiling on the confirmation emails the site sends). Counted where every process counts
+    (caching.count_in_window: Redis, or else the database)."""
+    digest = hashlib.sha256(inbox(email).encode()).hexdigest()
     limits = [
         (f"alerts:ip:{ip_address or 'unknown'}", settings.ALERT_REQUESTS_PER_IP, 3600),
         (f"alerts:email:{digest}", settings.ALERT_REQUESTS_PER_EMAIL, 86400),
+        # Counted only for requests the two limits above let through.
+        ("alerts:all", settings.ALERT_CONFIRMATIONS_PER_HOUR, 3600),
     ]
     return all(count_in_window(key, window) <= limit for key, limit, window in limits)
 
@@ -145,9 +155,10 @@ def confirm(subscription: Subscription) -> bool:
     return bool(updated)
 
 
-def describe_alert(alert: Alert) -> list[str]:
-    """The alert's search in words, in the current language: ["Sector: Film", …]."""
-    return ProgrammeFilter(QueryDict(alert.query), queryset=Programme.objects.none()).describe()
+def describe_alert(alert: Alert, *, words: bool = True) -> list[str]:
+    """The alert's search in words, in the current language: ["Sector: Film", …]; ``words``:
+    with the words typed in the search box."""
+    return ProgrammeFilter(QueryDict(alert.query), queryset=Programme.objects.none()).describe(words=words)
 
 
 def _one_line(description: list[str]) -> str:
@@ -192,7 +203,10 @@ def send_confirmation(subscription: Subscription) -> None:
         context = {"confirm_url": confirm_url, "days": settings.ALERT_CONFIRM_DAYS}
         if isinstance(subscription, Alert):
             context |= {
-                "description": describe_alert(subscription),
+                # Filters by their names only: words a visitor typed never appear in an email
+                # sent to an address they typed too (it could carry any message to anyone).
+                "description": describe_alert(subscription, words=False),
+                "has_words": bool(QueryDict(subscription.query).get("q", "").strip()),
                 "search_url": search_url(subscription),
                 "frequency": subscription.get_frequency_display(),
             }

@@ -1,11 +1,11 @@
-"""What the public pages keep in the cache: the term lists of the facets and whole search pages.
+"""What the public pages keep in the cache: the term lists of the facets and whole search pages,
+and the counters of the public rate limits.
 
-Every search page needs every term's name for its facets, and the same searches (a sector, a
-city, the first page) are asked again and again. Both are cached under a *generation* number:
-any change to a programme, an organisation, a taxonomy term or an exchange rate bumps it
-(signals.py, and the bulk writes of services.py and resources.py), so nothing stale is served
-after a save. With a shared cache (Redis, ``REDIS_URL``) one bump reaches every app server;
-with the default per-process cache the short timeouts bound how long another process lags.
+Cached things are filed under the directory version (versioning.py), which lives in the
+database and advances in the same transaction as every change to programmes, organisations,
+terms and rates: the next request after a commit, in any process, reads a new version and finds
+nothing stale. With the default per-process cache each process fills its own; with Redis
+(``REDIS_URL``) they share one, which only saves work.
 """
 
 import hashlib
@@ -16,68 +16,89 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
-# Short, because a per-process cache (the default) is not told of saves in other processes.
-TIMEOUT = 60
-_GENERATION_KEY = "directory:generation"
+from . import versioning
+
+# How long an entry under a version is kept at most; a new version makes it unreachable anyway.
+TIMEOUT = 3600
 
 
-def generation() -> int:
-    # A random first number, not 1: after the cache is emptied (a restart of Redis, a cleared
-    # cache), numbers seen before must not come back and match what a process built then, such
-    # as its search index (index.py).
-    return cache.get_or_set(_GENERATION_KEY, _first_generation, None)
-
-
-def _first_generation() -> int:
-    return secrets.randbelow(2**40)
-
-
-def expired(stored_at: float) -> bool:
-    """Whether something a process keeps for itself under the generation (the search index,
-    word matches), stored at ``time.monotonic()`` ``stored_at``, must be rebuilt anyway: without
-    a shared cache this process hears of its own saves only, so after TIMEOUT seconds."""
-    return not settings.REDIS_URL and time.monotonic() - stored_at > TIMEOUT
+def generation() -> str:
+    """The directory version as a cache-key part (versioning.Version.key)."""
+    return versioning.current().key
 
 
 def cached_terms(model) -> list:
     """All instances of ``model`` in display order, as the active language shows them."""
-    key = f"terms:{model._meta.label_lower}:{get_language()}:{generation()}"
-    terms = cache.get(key)
+    version = versioning.current()
+    key = f"terms:{model._meta.label_lower}:{get_language()}:{version.key}"
+    terms = cache.get(key) if version.cacheable else None
     if terms is None:
         terms = list(model.objects.in_display_order())
-        cache.set(key, terms, TIMEOUT)
+        if version.cacheable:
+            cache.set(key, terms, TIMEOUT)
     return terms
 
 
 def count_in_window(key: str, window: int) -> int:
     """Add one to a counter that starts with the first count and expires ``window`` seconds later
-    (a fixed window); returns the new count. For the rate limits of the public forms and alerts."""
-    if cache.add(key, 1, timeout=window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr(): a new window
-        cache.set(key, 1, timeout=window)
-        return 1
+    (a fixed window); returns the new count. For the rate limits of the public forms, alerts and
+    reminders, so the count must be the same in every process: in Redis when there is one,
+    otherwise in the database (models.RateCounter)."""
+    if settings.REDIS_URL:
+        if cache.add(key, 1, timeout=window):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr(): a new window
+            cache.set(key, 1, timeout=window)
+            return 1
+    return _count_in_database(key, window)
 
 
-def invalidate() -> None:
-    """The directory changed: every cached term list and search page is stale from now on."""
-    _bump()
-    # A request that read the rows before this transaction commits could cache what it saw
-    # under the new generation; a second bump once the change is visible discards that too.
-    transaction.on_commit(_bump)
+def peek_count(key: str) -> int:
+    """The current count of ``key``'s window, without counting (0 when none is running)."""
+    if settings.REDIS_URL:
+        return cache.get(key, 0)
+    now = int(time.time())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count FROM programmes_ratecounter WHERE key = %s AND expires_at > %s", [key[:200], now]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
-def _bump() -> None:
-    try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:  # no generation yet: nothing cached
-        cache.set(_GENERATION_KEY, _first_generation(), None)
+def _count_in_database(key: str, window: int) -> int:
+    now = int(time.time())
+    # One statement, atomic on both databases: a new key, a running window counted up, or an
+    # expired window started again.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO programmes_ratecounter (key, count, expires_at) VALUES (%s, 1, %s) "
+            "ON CONFLICT (key) DO UPDATE SET "
+            "count = CASE WHEN programmes_ratecounter.expires_at <= %s THEN 1 "
+            "ELSE programmes_ratecounter.count + 1 END, "
+            "expires_at = CASE WHEN programmes_ratecounter.expires_at <= %s THEN excluded.expires_at "
+            "ELSE programmes_ratecounter.expires_at END "
+            "RETURNING count",
+            [key[:200], now + window, now, now],
+        )
+        count = cursor.fetchone()[0]
+        if count == 1 and secrets.randbelow(100) == 0:
+            # Now and then, whoever starts a window clears the expired ones (send_alerts, run
+            # hourly, does too).
+            cursor.execute("DELETE FROM programmes_ratecounter WHERE expires_at <= %s", [now])
+    return count
+
+
+def forget_expired_counts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM programmes_ratecounter WHERE expires_at <= %s", [int(time.time())])
+        return cursor.rowcount
 
 
 def cached_page(view):
@@ -95,13 +116,14 @@ def cached_page(view):
         timeout = settings.SEARCH_PAGE_CACHE_SECONDS
         if not timeout or request.method != "GET" or _personal(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        cached = cache.get(key)
+        version = versioning.current()
+        key = _page_key(request, version)
+        cached = cache.get(key) if version.cacheable else None
         if cached is not None:
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if _storable(request, response):
+        if version.cacheable and _storable(request, response):
             cache.set(key, (response.content, response["Content-Type"]), timeout)
         return response
 
@@ -123,11 +145,11 @@ def _storable(request, response) -> bool:
     )
 
 
-def _page_key(request) -> str:
+def _page_key(request, version: versioning.Version) -> str:
     # Parameters sorted by name; the values of one parameter keep their order (for a repeated
     # single-valued parameter the last one counts).
     query = urlencode([(name, value) for name, values in sorted(request.GET.lists()) for value in values])
     # Scheme and host too: the page holds absolute links (hreflang alternates).
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"page:{generation()}:{get_language()}:{digest}"
+    return f"page:{version.key}:{get_language()}:{digest}"

@@ -337,13 +337,13 @@ class ProgrammeFilter(django_filters.FilterSet):
     def selected_currency(self) -> str:
         return self.currency_code.lower()
 
-    def describe(self) -> list[str]:
+    def describe(self, *, words: bool = True) -> list[str]:
         """The search in words, in the current language, for emails, feeds and the alerts page:
         ["Sector: Film", "City or region: Almaty"]. Ignored values are left out."""
         self.errors  # noqa: B018
         data = self.form.cleaned_data
         parts = []
-        if search.words(data.get("q") or ""):
+        if words and search.words(data.get("q") or ""):
             parts.append(f"{self.filters['q'].label}: “{data['q']}”")
         for name in self.FACETS:
             if data.get(name):

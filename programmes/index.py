@@ -10,11 +10,14 @@ milliseconds. Words are still matched by the database (search.match: PostgreSQL'
 or SQLite's folded columns); orders come from the database too (``ProgrammeQuerySet.ordered_by``,
 the one definition of every sort), fetched once as positions and then filtered by the mask.
 
-The index is built from the database once per process and *generation* (caching.generation(),
-bumped by every change to programmes, organisations, terms or rates) and day (statuses change at
-midnight in Almaty). Without a shared cache another process's saves are not seen through the
-generation, so there an index is also rebuilt after ``caching.TIMEOUT`` seconds, as the term
-lists are. Building it at 100,000 programmes takes about a second (bench_search prints it).
+The index is built from the database once per process and kept under the directory version
+(versioning.py: advanced by database triggers in the same transaction as every change), read
+once per request, and the day (statuses change at midnight in Almaty). When the version moves,
+the programmes the change log names are re-read and patched in (``ProgrammeIndex.patched``: their
+rows, links and places; each kept order re-placing just them), so the first search after a
+one-programme save costs milliseconds, not a rebuild; a change the log cannot follow (a place
+moved to another region, a pruned log, thousands of programmes) rebuilds. Building it at 100,000
+programmes takes about a second (bench_search prints both).
 
 The rules here restate queryset methods (available_in, award_overlaps, closing_within, the
 statuses of with_status are read from the database); tests/test_index.py checks that every
@@ -24,6 +27,7 @@ filter and count agrees with the queryset path, which alerts and feeds use.
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,10 +40,15 @@ from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
-from . import caching, search
+from . import caching, search, versioning
 from .choices import Status
 
 STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
+# The status of a position whose programme is no longer published (patched out): no status
+# filter selects it and no count includes it.
+GONE = len(STATUS_CODES)
+# A change to at most this many programmes (or a twentieth of the index) is patched in.
+PATCH_LIMIT = 2000
 _INT64 = np.iinfo(np.int64)
 # What the index reads of each programme, in this order.
 ROW = ("pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide")
@@ -71,6 +80,27 @@ class Links:
             bits[code] = np.packbits(linked)
         return cls(values, bits, index.size)
 
+    def patched(self, index: ProgrammeIndex, touched: np.ndarray, pairs) -> Links:
+        """A copy for ``index`` (which may have more positions) where the programmes at the
+        ``touched`` positions are linked to the terms of ``pairs`` (programme id, term id) only."""
+        width = (index.size + 7) // 8
+        bits = np.pad(self.bits, ((0, 0), (0, width - self.bits.shape[1])))  # a copy, grown
+        values = self.values
+        masks = (0x80 >> (touched & 7)).astype(np.uint8)
+        for byte, mask in zip((touched >> 3).tolist(), masks.tolist(), strict=True):
+            bits[:, byte] &= ~mask & 0xFF
+        array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        positions, found = index.positions_of(array[:, 0])
+        terms = array[found, 1]
+        new = np.setdiff1d(np.unique(terms), values)
+        if len(new):
+            values = np.concatenate([values, new])
+            bits = np.vstack([bits, np.zeros((len(new), width), dtype=np.uint8)])
+        row_of = {term: row for row, term in enumerate(values.tolist())}
+        for position, term in zip(positions.tolist(), terms.tolist(), strict=True):
+            bits[row_of[term], position >> 3] |= 0x80 >> (position & 7)
+        return Links(values, bits, index.size)
+
     def having(self, term_ids) -> np.ndarray:
         """Mask of the programmes linked to any of ``term_ids``."""
         rows = self.bits[np.isin(self.values, list(term_ids))]
@@ -88,7 +118,7 @@ class Links:
 @dataclass
 class ProgrammeIndex:
     today: datetime.date
-    ids: np.ndarray  # sorted; a programme's position is its place here
+    ids: np.ndarray  # a programme's position is its place here (sorted as built; patches append)
     status: np.ndarray
     closes_on: np.ndarray  # proleptic ordinal, -1 without a date
     amount_min: np.ndarray  # tiyn (KZT × 100), exact; meaningful where has_min
@@ -96,64 +126,87 @@ class ProgrammeIndex:
     has_min: np.ndarray
     has_max: np.ndarray
     nationwide: np.ndarray
+    live: np.ndarray  # False where a patch removed the programme (its position is kept, empty)
+    version: versioning.Version | None = None
     organisation: Links | None = None
     links: dict[str, Links] = field(default_factory=dict)
     places: Links | None = None
-    built_at: float = field(default_factory=time.monotonic)
-    build_seconds: float = 0.0
+    build_seconds: float = 0.0  # to build it, or to patch it from the previous one
+    patches: int = 0  # patches since it was built
     _orders: dict = field(default_factory=dict)
+    # Orders of the index this one was patched from, with the positions they must re-place.
+    _stale_orders: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, today: datetime.date) -> ProgrammeIndex:
-        from .models import Programme
-
+    def build(cls, today: datetime.date, version: versioning.Version | None = None) -> ProgrammeIndex:
         started = time.perf_counter()
-        # Amounts in whole tiyn from the database (they have two decimals), and the rows read
-        # straight from the cursor: through the ORM's values_list the 100,000 rows took twice
-        # as long.
-        rows = (
-            Programme.objects.published()
-            .with_status(today)
-            .annotate(
-                tiyn_min=Cast(Round(F("amount_min_kzt") * 100), BigIntegerField()),
-                tiyn_max=Cast(Round(F("amount_max_kzt") * 100), BigIntegerField()),
-            )
-            .order_by("pk")
-            .values_list(
-                "pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide"
-            )
+        rows = _read_rows(today)
+        index = cls(today=today, version=version, **_columns(rows))
+        index.organisation = Links.from_pairs(index, [(row[0], row[5]) for row in rows])
+        for name, sql in _link_queries().items():
+            index.links[name] = Links.from_pairs(index, _fetch(sql))
+        index.places = Links.from_pairs(index, _fetch(_places_query()))
+        index.build_seconds = time.perf_counter() - started
+        return index
+
+    def patched(self, changed: set[int], version: versioning.Version) -> ProgrammeIndex:
+        """A new index (this one is left as it is, for requests still reading it) with the
+        programmes ``changed`` read again: updated in place, removed, or appended at the end."""
+        started = time.perf_counter()
+        ids = sorted(changed)
+        rows = _read_rows(self.today, ids) if ids else []
+        published = {row[0]: row for row in rows}
+        old_positions, found = self.positions_of(ids)
+        kept_ids = set(np.asarray(ids, dtype=np.int64)[found].tolist())
+        added = [pk for pk in ids if pk in published and pk not in kept_ids]
+        size = self.size + len(added)
+
+        def grown(array, fill):
+            return np.concatenate([array, np.full(len(added), fill, dtype=array.dtype)])
+
+        index = ProgrammeIndex(
+            today=self.today,
+            version=version,
+            ids=grown(self.ids, 0),
+            status=grown(self.status, GONE),
+            closes_on=grown(self.closes_on, -1),
+            amount_min=grown(self.amount_min, 0),
+            amount_max=grown(self.amount_max, 0),
+            has_min=grown(self.has_min, False),
+            has_max=grown(self.has_max, False),
+            nationwide=grown(self.nationwide, False),
+            live=grown(self.live, False),
         )
-        sql, params = rows.query.sql_with_params()
-        # The SQL puts fields before annotations; the outer select restores the order of ROW.
-        columns = ", ".join(f'q."{name}"' for name in ROW)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM ({sql}) q", params)  # noqa: S608  (constants)
-            rows = cursor.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 7
-        pks, statuses, closes, lows, highs, organisations, nationwide = columns
-        index = cls(
-            today=today,
-            ids=np.array(pks, dtype=np.int64),
-            status=np.array([STATUS_CODES[s] for s in statuses], dtype=np.int8),
-            closes_on=np.array([d.toordinal() if d else -1 for d in closes], dtype=np.int64),
-            amount_min=np.array([a or 0 for a in lows], dtype=np.int64),
-            amount_max=np.array([a or 0 for a in highs], dtype=np.int64),
-            has_min=np.array([a is not None for a in lows], dtype=bool),
-            has_max=np.array([a is not None for a in highs], dtype=bool),
-            nationwide=np.array([bool(flag) for flag in nationwide], dtype=bool),
+        index.ids[self.size :] = added
+        lookup = self._lookup
+        if added and max(added) >= len(lookup):
+            lookup = np.pad(lookup, (0, max(added) + 1 - len(lookup)), constant_values=-1)
+        else:
+            lookup = lookup.copy()
+        lookup[added] = np.arange(self.size, size)
+        touched = np.concatenate([old_positions, np.arange(self.size, size)]).astype(np.int64)
+        columns = _columns([published.get(int(pk)) or _gone(int(pk)) for pk in index.ids[touched]])
+        for name, values in columns.items():
+            if name != "ids":
+                getattr(index, name)[touched] = values
+        gone = touched[~index.live[touched]]
+        lookup[index.ids[gone]] = -1
+        index.__dict__["_lookup"] = lookup
+        current = [pk for pk in ids if pk in published]
+        index.organisation = self.organisation.patched(
+            index, touched, [(pk, published[pk][5]) for pk in current]
         )
-        index.organisation = Links.from_pairs(index, list(zip(pks, organisations, strict=True)))
-        for name, (table, column) in search.TERM_LINKS.items():
-            index.links[name] = Links.from_pairs(index, _fetch(f"SELECT programme_id, {column} FROM {table}"))  # noqa: S608
-        # Every place a programme can be applied from (search.PLACE_REACH, the one rule).
-        index.places = Links.from_pairs(
-            index,
-            _fetch(
-                f"WITH reach(listed, counted) AS ({search.PLACE_REACH}) "  # noqa: S608
-                "SELECT DISTINCT x.programme_id, r.counted FROM programmes_programme_locations x "
-                "JOIN reach r ON r.listed = x.location_id"
-            ),
-        )
+        for name, sql in _link_queries(current).items():
+            pairs = _fetch(sql, current) if current else ()
+            index.links[name] = self.links[name].patched(index, touched, pairs)
+        pairs = _fetch(_places_query(current), current) if current else ()
+        index.places = self.places.patched(index, touched, pairs)
+        # Orders are re-placed when first asked for (each costs two small queries).
+        for key, (order, dirty) in self._stale_orders.items():
+            index._stale_orders[key] = (order, np.union1d(dirty, touched))
+        for key, order in self._orders.items():
+            index._stale_orders[key] = (order, touched)
+        index.patches = self.patches + 1
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -179,7 +232,7 @@ class ProgrammeIndex:
         return lookup
 
     def everything(self) -> np.ndarray:
-        return np.ones(self.size, dtype=bool)
+        return self.live.copy()
 
     # --- the rules of the queryset methods, on arrays ---------------------------------------
 
@@ -213,22 +266,76 @@ class ProgrammeIndex:
 
     def order(self, sort: str) -> np.ndarray:
         """Every position in the order ``sort`` puts programmes (in the active language, which
-        titles sort by), fetched from the database once per index."""
+        titles sort by), fetched from the database once per index, or re-placing only the
+        patched programmes in the order of the index this one was patched from."""
         key = (sort, get_language())
         if key not in self._orders:
-            from .models import Programme
-
-            published = Programme.objects.published().with_status(self.today)
-            if sort == "relevance":  # the order among equally relevant programmes
-                ordered = published.order_by(*search.relevance_ties())
-            else:
-                ordered = published.ordered_by(sort)
+            stale = self._stale_orders.pop(key, None)
+            if stale is not None:
+                self._orders[key] = self._replace(sort, *stale)
+                return self._orders[key]
+            ordered = self._order_queryset(sort)
             positions, _found = self.positions_of(list(ordered.values_list("pk", flat=True)))
             # Fetched later than the index was built: a programme unpublished since (by another
-            # process, not yet heard of) is still counted, so it is listed too, last.
-            missing = np.setdiff1d(np.arange(self.size), positions, assume_unique=True)
+            # process, and not yet patched out) is still counted, so it is listed too, last.
+            missing = np.setdiff1d(np.flatnonzero(self.live), positions, assume_unique=True)
             self._orders[key] = np.concatenate([positions, missing])
         return self._orders[key]
+
+    def _order_queryset(self, sort: str):
+        from .models import Programme
+
+        published = Programme.objects.published().with_status(self.today)
+        if sort == "relevance":  # the order among equally relevant programmes
+            return published.order_by(*search.relevance_ties())
+        return published.ordered_by(sort)
+
+    def _replace(self, sort: str, order: np.ndarray, dirty: np.ndarray) -> np.ndarray:
+        """``order`` with the ``dirty`` positions taken out and the live ones put back where
+        ``sort`` places them. Every sort is a total order on a programme's own row (slug last),
+        so the others keep their places; where each dirty one goes is read from the database
+        among about 2·√n programmes: first among every √n-th of the others, then among the run
+        of others between the two it fell between."""
+        keep_mask = self.live.copy()
+        keep_mask[dirty] = False
+        keep = order[keep_mask[order]]
+        inserted = dirty[self.live[dirty]]
+        if not len(inserted):
+            return keep
+        queryset = self._order_queryset(sort)
+
+        def ranked(positions: np.ndarray) -> list[int]:
+            ids = self.ids[positions].tolist()
+            found = queryset.filter(pk__in=ids).values_list("pk", flat=True)
+            return self.positions_of(list(found))[0].tolist()
+
+        wanted = set(inserted.tolist())
+        step = max(1, math.isqrt(len(keep)))
+        anchors = keep[::step]
+        buckets, seen = set(), -1
+        for position in ranked(np.concatenate([anchors, inserted])):
+            if position in wanted:
+                if seen >= 0:
+                    buckets.add(seen)
+            else:
+                seen += 1
+        members = [keep[b * step : (b + 1) * step] for b in sorted(buckets)]
+        rank = {
+            position: b * step + number
+            for b, run in zip(sorted(buckets), members, strict=True)
+            for number, position in enumerate(run.tolist())
+        }
+        places, values, last = [], [], -1
+        for position in ranked(np.concatenate([*members, inserted])):
+            if position in wanted:
+                places.append(last + 1)
+                values.append(position)
+            else:
+                last = rank[position]
+        result = np.insert(keep, places, values) if values else keep
+        # Unpublished again in the meantime (the database no longer lists them): last, as above.
+        missing = np.setdiff1d(inserted, values)
+        return np.concatenate([result, missing]) if len(missing) else result
 
     def ordered(self, mask: np.ndarray, sort: str, match: search.Match | None = None) -> Ordered:
         """The positions in ``mask``, in the order of ``sort``; by the relevance of ``match``
@@ -270,42 +377,131 @@ class Ordered:
         return self._all[item]
 
 
+def _read_rows(today: datetime.date, ids: list[int] | None = None) -> list[tuple]:
+    """The published programmes' rows as the index reads them (ROW), by id; only ``ids``
+    when given."""
+    from .models import Programme
+
+    # Amounts in whole tiyn from the database (they have two decimals), and the rows read
+    # straight from the cursor: through the ORM's values_list the 100,000 rows took twice as long.
+    rows = Programme.objects.published().with_status(today)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    rows = (
+        rows.annotate(
+            tiyn_min=Cast(Round(F("amount_min_kzt") * 100), BigIntegerField()),
+            tiyn_max=Cast(Round(F("amount_max_kzt") * 100), BigIntegerField()),
+        )
+        .order_by("pk")
+        .values_list(*ROW)
+    )
+    sql, params = rows.query.sql_with_params()
+    # The SQL puts fields before annotations; the outer select restores the order of ROW.
+    columns = ", ".join(f'q."{name}"' for name in ROW)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM ({sql}) q", params)  # noqa: S608  (constants)
+        return cursor.fetchall()
+
+
+def _gone(pk: int) -> tuple:
+    """The row of a position whose programme is no longer published."""
+    return (pk, None, None, None, None, None, False)
+
+
+def _columns(rows: list[tuple]) -> dict[str, np.ndarray]:
+    """ROW tuples as the index's arrays (a status of None: gone)."""
+    pks, statuses, closes, lows, highs, _organisations, nationwide = (
+        zip(*rows, strict=True) if rows else [()] * len(ROW)
+    )
+    return {
+        "ids": np.array(pks, dtype=np.int64),
+        "status": np.array([STATUS_CODES[s] if s else GONE for s in statuses], dtype=np.int8),
+        "closes_on": np.array([d.toordinal() if d else -1 for d in closes], dtype=np.int64),
+        "amount_min": np.array([a or 0 for a in lows], dtype=np.int64),
+        "amount_max": np.array([a or 0 for a in highs], dtype=np.int64),
+        "has_min": np.array([a is not None for a in lows], dtype=bool),
+        "has_max": np.array([a is not None for a in highs], dtype=bool),
+        "nationwide": np.array([bool(flag) for flag in nationwide], dtype=bool),
+        "live": np.array([s is not None for s in statuses], dtype=bool),
+    }
+
+
+def _only(column: str, ids: list[int] | None) -> str:
+    if ids is None:
+        return ""
+    if connection.vendor == "postgresql":
+        return f" WHERE {column} = ANY(%s)"
+    return f" WHERE {column} IN ({', '.join(['%s'] * len(ids))})"
+
+
+def _link_queries(ids: list[int] | None = None) -> dict[str, str]:
+    """Per facet, the SQL of its (programme, term) pairs; of ``ids`` only when given."""
+    return {
+        name: f"SELECT programme_id, {column} FROM {table}" + _only("programme_id", ids)  # noqa: S608
+        for name, (table, column) in search.TERM_LINKS.items()
+    }
+
+
+def _places_query(ids: list[int] | None = None) -> str:
+    """Every place a programme can be applied from (search.PLACE_REACH, the one rule)."""
+    return (
+        f"WITH reach(listed, counted) AS ({search.PLACE_REACH}) "  # noqa: S608
+        "SELECT DISTINCT x.programme_id, r.counted FROM programmes_programme_locations x "
+        "JOIN reach r ON r.listed = x.location_id" + _only("x.programme_id", ids)
+    )
+
+
 def _bound(amount: Decimal, rounding: str) -> int:
     """An amount in tenge as whole tiyn for comparing with the stored ones, within int64."""
     value = int(amount.scaleb(2).to_integral_value(rounding=rounding))
     return max(int(_INT64.min), min(int(_INT64.max), value))
 
 
-def _fetch(sql: str) -> np.ndarray:
-    """The (programme, term) pairs ``sql`` selects, as an n×2 array. On PostgreSQL packed into
-    one bytea by the server (a fifth of the time of 230,000 rows through the driver)."""
+def _fetch(sql: str, ids: list[int] | None = None) -> np.ndarray:
+    """The (programme, term) pairs ``sql`` selects, as an n×2 array (``ids``: its parameters, as
+    _only wrote them). On PostgreSQL packed into one bytea by the server (a fifth of the time
+    of 230,000 rows through the driver)."""
+    params = None if ids is None else ([ids] if connection.vendor == "postgresql" else list(ids))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             packed = f"SELECT string_agg(int8send(a) || int8send(b), ''::bytea) FROM ({sql}) AS x(a, b)"  # noqa: S608
-            cursor.execute(packed)
+            cursor.execute(packed, params)
             blob = cursor.fetchone()[0]
             return search.unpack_ids(bytes(blob or b"")).reshape(-1, 2)
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
 
 
 # --- One index per process ---------------------------------------------------------------------
 
 _lock = threading.Lock()
-_current: dict[str, ProgrammeIndex] = {}
+_current: dict[str, ProgrammeIndex] = {}  # per database alias: the newest index
 
 
 def current(today: datetime.date) -> ProgrammeIndex:
-    """The index of today's published programmes, rebuilt when the directory has changed."""
-    key = f"{connection.alias}:{caching.generation()}:{today.isoformat()}"
+    """The index of today's published programmes at the directory's current version: the one
+    kept, patched with the programmes changed since, or built anew."""
+    version = versioning.current()
     with _lock:
-        index = _current.get(key)
-        if index is not None and not caching.expired(index.built_at):
-            return index
-        index = ProgrammeIndex.build(today)
-        _current.clear()  # only the newest is kept
-        _current[key] = index
+        kept = _current.get(connection.alias)
+        if kept is not None and kept.today == today and kept.version.key == version.key:
+            return kept
+        index = None
+        if kept is not None and kept.today == today:
+            changed = versioning.changed_since(kept.version, version)
+            if changed is not None and len(changed) <= max(PATCH_LIMIT, kept.size // 20):
+                index = kept.patched(changed, version)
+        if index is None:
+            index = ProgrammeIndex.build(today, version)
+        if version.cacheable:
+            _current[connection.alias] = index
         return index
+
+
+def forget() -> None:
+    """Drop the kept index (tests: a rolled-back test database reuses version numbers)."""
+    with _lock:
+        _current.clear()
 
 
 @dataclass

@@ -879,6 +879,77 @@ class SearchWord(models.Model):
         return self.word
 
 
+class DirectoryVersion(models.Model):
+    """The directory's version: one row that every change to what the public pages show advances
+    in the same transaction as the change (database triggers, migration 0014; versioning.py).
+
+    Everything a process keeps in memory or in the cache (the search index, term lists, whole
+    pages, word matches) is filed under ``epoch.number``, read once per request, so the next
+    request to any process after a commit serves that commit. ``epoch`` is drawn at random when
+    the row is created: a database rebuilt from scratch never reuses the keys of an earlier one.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    number = models.BigIntegerField(default=0)
+    epoch = models.BigIntegerField()
+    # PostgreSQL: the transaction that advanced ``number`` last (one step per transaction).
+    txid = models.BigIntegerField(null=True, blank=True)
+    # Entries of DirectoryChange below this number have been removed (versioning.prune).
+    log_start = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="directoryversion_single_row")]
+
+    def __str__(self):
+        return f"{self.epoch}.{self.number}"
+
+
+class DirectoryChange(models.Model):
+    """Which programmes a version changed (written by the same triggers), so that a process can
+    bring its search index up to date by re-reading those programmes alone. No programme: a
+    change the index cannot follow row by row (a place moved to another region), so rebuild."""
+
+    id = models.BigAutoField(primary_key=True)
+    number = models.BigIntegerField(db_index=True)
+    programme_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.number}: {self.programme_id}"
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter of the public rate limits (caching.count_in_window), shared by every
+    process through the database when there is no Redis. Rows are removed once expired."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True)  # Unix time, seconds
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
+
+
+class UsedFormToken(models.Model):
+    """A public form's signed render time that has been sent once (spam.py): a second use of
+    the same form load is refused, in every process."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return self.digest
+
+
 class ImportRecord(models.Model):
     """One spreadsheet import that was saved: who, when, which file, what it did."""
 

@@ -43,7 +43,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from . import caching, history, search
+from . import history, search
 from .choices import Currency, DeadlineType, OrganisationKind, PublicationState
 from .models import (
     ApplicantKind,
@@ -856,7 +856,6 @@ class ProgrammeResource(resources.ModelResource):
             new_organisations=len(result.new_organisations),
         )
         history.record(self.updated_instances, user=self.history_user, reason=self.history_reason)
-        caching.invalidate()  # new programmes are inserted in bulk, without signals
         if getattr(user, "pk", None):
             self._log_history(result, user, kwargs.get("file_name") or "")
 

@@ -42,7 +42,7 @@ from django.dispatch import receiver
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
 
-from . import caching
+from . import versioning
 from .transliteration import to_latin
 
 if TYPE_CHECKING:
@@ -367,8 +367,7 @@ def rebuild_missing_documents(using: str = "default") -> int:
         )
         ids = [row[0] for row in cursor.fetchall()]
         if ids:
-            _rebuild(cursor, ids)
-            caching.invalidate()  # matches cached while these had no documents are stale
+            _rebuild(cursor, ids)  # the triggers advance the directory version
     return len(ids)
 
 
@@ -663,9 +662,9 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
         return Match(_mask(size, positions), relevance)
     *groups, excluded = _group_queries([*parsed.groups, parsed.excluded])
     together = groups[0] if len(groups) == 1 else " & ".join(f"( {group} )" for group in groups)
-    # One generation for the whole search (caching.py): its reads are filed under it, and the
+    # One version for the whole search (versioning.py): its reads are filed under it, and the
     # ranking, read later, must not mix in a newer state of the directory.
-    reads = _Reads(caching.generation())
+    reads = _Reads(versioning.current())
     # A group with nothing to look for (a term of signs only: "_") finds nothing, so neither
     # does every group together.
     searched = [("whole", together), ("title", together)][: 2 if ranked else 1] if all(groups) else []
@@ -726,11 +725,11 @@ def unpack_ids(blob: bytes) -> np.ndarray:
 
 
 class _Reads:
-    """The document matches one search reads, under one generation: each (document, tsquery)
-    read once, whether the match cache had it or not."""
+    """The document matches one search reads, under one directory version: each (document,
+    tsquery) read once, whether the match cache had it or not."""
 
-    def __init__(self, generation: int):
-        self.generation = generation
+    def __init__(self, version):
+        self.version = version
         self._blobs: dict = {}
 
     def ids(self, wanted) -> list[bytes]:
@@ -742,11 +741,11 @@ class _Reads:
         cannot estimate prefix queries and would otherwise read every document
         (docs/benchmarks.md).
         """
-        keys = [(connection.alias, self.generation, document, text) for document, text in wanted]
+        keys = [(connection.alias, self.version.key, document, text) for document, text in wanted]
         for key in keys:
             if not key[-1]:  # an empty tsquery matches nothing
                 self._blobs[key] = b""
-            elif key not in self._blobs:
+            elif key not in self._blobs and self.version.cacheable:
                 cached = _match_cache.get(key)
                 if cached is not None:
                     self._blobs[key] = cached
@@ -760,7 +759,8 @@ class _Reads:
                 )
                 for key, blob in zip(missing, cursor.fetchone(), strict=True):
                     self._blobs[key] = bytes(blob)
-                    _match_cache.put(key, self._blobs[key])
+                    if self.version.cacheable:
+                        _match_cache.put(key, self._blobs[key])
         return [self._blobs[key] for key in keys]
 
 
@@ -769,9 +769,9 @@ class MatchCache:
 
     The same words come back with other filters, pages and orders ("кино", then "кино" in
     Almaty, then page 2), and for a common word the match is most of a page's time (30–110 ms
-    for 30,000–80,000 programmes at 100,000). Keys hold the generation (caching.py), so a save
-    makes every entry unreachable, as it does the cached pages; without a shared cache an entry
-    also expires after caching.TIMEOUT, like the index. Bounded by SEARCH_MATCH_CACHE_BYTES,
+    for 30,000–80,000 programmes at 100,000). Keys hold the directory version (versioning.py),
+    so a commit in any process makes every entry unreachable, as it does the cached pages.
+    Bounded by SEARCH_MATCH_CACHE_BYTES,
     least recently used out first; 0 turns it off (bench_search does, unless --match-cache).
     """
 
@@ -787,10 +787,7 @@ class MatchCache:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            stored_at, value = entry
-            if caching.expired(stored_at):
-                self._drop(key)
-                return None
+            _stored_at, value = entry
             self._entries.move_to_end(key)
             return value
 

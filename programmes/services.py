@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import caching, history, links, money, search
+from . import history, links, money, search
 from .choices import OrganisationKind, PublicationState, ReportStatus
 from .models import (
     CHECKED_LINKS,
@@ -182,7 +182,6 @@ def _update_with_history(programmes: QuerySet[Programme], values: dict, user, re
         changed = Programme.objects.filter(pk__in=pks)
         count = changed.update(**values, updated_at=timezone.now())
         history.record(changed, user=user, reason=reason)
-    caching.invalidate()  # a queryset update sends no signals
     return count
 
 
@@ -197,8 +196,6 @@ def refresh_kzt_amounts() -> int:
     programmes = Programme.objects.exclude(currency=money.KZT)
     changed = [p for p in programmes.iterator(chunk_size=_BATCH) if p.refresh_kzt_amounts(rates)]
     Programme.objects.bulk_update(changed, ["amount_min_kzt", "amount_max_kzt"], batch_size=_BATCH)
-    if changed:
-        caching.invalidate()  # "≈ N ₸" on the pages, and the amount filters
     return len(changed)
 
 

@@ -1,13 +1,12 @@
-"""Keep derived programme columns true when the rows they derive from change elsewhere, and the
-cached pages and term lists fresh (caching.py)."""
+"""Keep derived programme columns true when the rows they derive from change elsewhere. (What the
+processes keep is keyed on the directory version, which database triggers advance: versioning.py.)"""
 
+from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from . import caching, search, services
+from . import search, services, versioning
 from .models import (
-    ApplicantKind,
-    BusinessSize,
     ExchangeRate,
     Location,
     Organisation,
@@ -15,8 +14,6 @@ from .models import (
     ProgrammeType,
     Sector,
 )
-
-TERM_MODELS = (ProgrammeType, Sector, Location, ApplicantKind, BusinessSize, Organisation)
 
 
 @receiver([post_save, post_delete], sender=ExchangeRate)
@@ -60,11 +57,6 @@ def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None
         search.update_vectors([instance.pk])
 
 
-def _directory_changed(sender, action="post_", **kwargs):
-    if action.startswith("post_"):  # m2m_changed sends pre_ and post_; other signals no action
-        caching.invalidate()
-
-
 @receiver(post_migrate)
 def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs):
     # Migrations that change what a search document holds empty the documents; they are rebuilt
@@ -73,16 +65,7 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     if app_config is None or app_config.label != "programmes":
         return
     search.rebuild_missing_documents(using)
-
-
-# Everything a public page shows: programmes, their links, organisations, terms and the rates
-# behind the amounts in tenge. (Bulk writes that send no signals invalidate themselves.)
-for _model in (Programme, ExchangeRate, *TERM_MODELS):
-    post_save.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-saved-{_model.__name__}")
-    post_delete.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-deleted-{_model.__name__}")
-for _name in ("types", "sectors", "locations", "applicant_kinds", "business_sizes"):
-    m2m_changed.connect(
-        _directory_changed,
-        sender=getattr(Programme, _name).through,
-        dispatch_uid=f"cache-links-{_name}",
-    )
+    # A new schema can change what the pages show without writing a row: every process starts again.
+    with connections[using].cursor() as cursor:
+        if "programmes_directoryversion" in connections[using].introspection.table_names(cursor):
+            versioning.bump(using)

@@ -6,7 +6,7 @@ import smtplib
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -168,12 +168,19 @@ def _public_form(request, form_class, template: str, context: dict, save, thanks
         verdict = spam.check(request)
         if verdict is spam.Verdict.BOT:
             return redirect(thanks_url)
-        if verdict is spam.Verdict.OK:
-            if form.is_valid():
-                save(form.cleaned_data)
-                spam.count_submission(request)
-                return redirect(thanks_url)
-        else:
+        if verdict is spam.Verdict.OK and form.is_valid():
+            with transaction.atomic():
+                # A form load is sent once: a replay (or a double click) stores nothing more.
+                if not spam.claim_token(request):
+                    return redirect(thanks_url)
+                # Counted before saving, in the same transaction: two processes cannot both
+                # take the last place in the hour.
+                if spam.count_submission(request) <= settings.PUBLIC_FORM_RATE_LIMIT:
+                    save(form.cleaned_data)
+                    return redirect(thanks_url)
+                transaction.set_rollback(True)
+            verdict = spam.Verdict.RATE_LIMITED
+        if verdict is not spam.Verdict.OK:
             status, message = SPAM_MESSAGES[verdict]
             form.full_clean()
             form.add_error(None, str(message))

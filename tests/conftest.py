@@ -6,12 +6,25 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.utils import translation
 
 from tests import factories
 
 # A fixed "today" for every test that depends on dates: noon in Almaty on 1 March 2026.
 TODAY = datetime.date(2026, 3, 1)
+
+
+@receiver(connection_created)
+def _version_step_per_statement(sender, connection, **kwargs):
+    # Each test runs inside one transaction, where PostgreSQL's triggers would advance the
+    # directory version once (programmes/versioning.py): tests write and read in turns within
+    # it, as separate requests would, so here every statement is a step. One step per
+    # transaction is tested on its own (test_versioning.py) and by real workers (test_workers.py).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET programmes.version_each_statement = 'on'")
 
 
 @pytest.fixture
@@ -22,10 +35,16 @@ def today():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # A rolled-back test fires no delete signals; start every test with no cached term lists.
+    # A rolled-back test rolls the directory version back too, and the next test reaches the same
+    # numbers with other data: start every test with nothing kept under them. (Production never
+    # keeps what it read inside a transaction of its own: versioning.Version.cacheable.)
     from django.core.cache import cache
 
+    from programmes import index, search
+
     cache.clear()
+    index.forget()
+    search._match_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -222,6 +222,36 @@ def test_requests_are_throttled_per_address_and_per_ip(client, taxonomy, today):
     assert subscribe(other, email="one-more@example.kz").status_code == 429
 
 
+def test_an_inbox_is_counted_whatever_its_spelling(client, taxonomy, today):
+    spellings = ["Aigerim@Example.kz", "aigerim+films@example.kz", "AIGERIM+x@EXAMPLE.KZ"]
+    for number, email in enumerate(spellings):
+        assert subscribe(client, query=f"sector=film&amount_min={number + 1}", email=email).status_code == 302
+    refused = subscribe(client, query="sector=design", email="aigerim+4@example.kz")
+    assert refused.status_code == 429
+    assert len(mail.outbox) == 3
+    assert alerts.inbox(" Aigerim+News@Example.KZ ") == "aigerim@example.kz"
+
+
+def test_confirmation_emails_have_a_ceiling_for_everyone_together(client, taxonomy, today, settings):
+    settings.ALERT_CONFIRMATIONS_PER_HOUR = 2
+    people = [Client(REMOTE_ADDR=f"10.0.0.{n}") for n in range(3)]
+    statuses = [subscribe(person, email=f"p{n}@example.kz").status_code for n, person in enumerate(people)]
+    assert statuses == [302, 302, 429]
+    assert len(mail.outbox) == 2
+
+
+def test_the_confirmation_email_never_repeats_typed_words(client, taxonomy, today):
+    subscribe(client, query="q=Win+a+prize+at+evil.example&sector=film", lang="en")
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert "Sector: Film" in text
+        assert "Words: as typed on the search page (open the search to see them)" in text
+        assert "Win a prize" not in text
+    # The link to the search on our own site carries them, encoded, as any search link does.
+    assert "q=Win+a+prize+at+evil.example" in message.body
+
+
 @pytest.mark.parametrize("behind_proxy", [True, False])
 def test_the_ip_throttle_counts_the_forwarded_address_only_behind_our_proxy(
     taxonomy, today, settings, behind_proxy

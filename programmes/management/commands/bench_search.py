@@ -4,7 +4,10 @@ baseline (django-filter, icontains over the translated columns, no index).
     python manage.py generate_programmes 100000
     python manage.py bench_search --repeat 5
 
-Prints, per search and overall, p50/p95 server time and SQL queries per request.
+Prints, per search and overall, p50/p95 server time and SQL queries per request; the cost of
+reading the directory version (once per request); and the first search pages after one
+programme is saved (the index patched, not rebuilt). Saving edits a synthetic programme's title
+and puts it back.
 """
 
 import gc
@@ -24,7 +27,7 @@ from django.test.utils import (
     teardown_test_environment,
 )
 
-from programmes import index
+from programmes import index, versioning
 from programmes.models import Location, Programme, ProgrammeType, Sector
 
 # (label, query string): words, phrases, filters only, filters with words, typos, the other
@@ -145,6 +148,8 @@ class Command(BaseCommand):
             f"match cache: {cache}"
         )
         self._index_costs(language)
+        self._version_cost()
+        self._after_one_save(client, language)
         header = ("search", "p50 ms", "p95 ms", "queries", "results", "naive p50", "ratio")
         self.stdout.write("{:<24}{:>9}{:>9}{:>9}{:>9}{:>11}{:>8}".format(*header))
         client.get(f"/{language}/programmes/")  # the application's first request loads the rest
@@ -205,6 +210,53 @@ class Command(BaseCommand):
                 built.order(sort)
                 costs.append(f"{sort} {(time.perf_counter() - started) * 1000:.0f}")
         self.stdout.write("first use of each order, ms: " + ", ".join(costs))
+
+    def _version_cost(self) -> None:
+        """What every request pays to know the directory's version: one primary-key read."""
+        reads = 2000
+        started = time.perf_counter()
+        for _ in range(reads):
+            versioning._read()
+        each = (time.perf_counter() - started) / reads * 1e6
+        self.stdout.write(f"directory version read: {each:.0f} µs per request (mean of {reads})")
+
+    def _after_one_save(self, client, language: str) -> None:
+        """The first search pages after one programme is saved (committed), in a process that
+        had every order in use: the index is patched with that programme, not rebuilt."""
+        from django.utils import timezone
+
+        synthetic = Programme.objects.filter(slug__startswith="synthetic-").order_by("pk")
+        count = synthetic.count()
+        if not count:
+            self.stdout.write("after one save: no synthetic programmes (generate_programmes first)")
+            return
+        pages = {"default": "", "title": "sort=title", "words": "q=кино"}
+        timings = {name: [] for name in pages}
+        patches = []
+        for number in range(5):
+            programme = synthetic[count * number // 5]
+            for query in pages.values():
+                client.get(f"/{language}/programmes/?{query}")  # every order in use, all current
+            original = programme.title_en
+            programme.title_en = f"{original} (edited)"
+            programme.save()  # committed: the version advances
+            try:
+                for name, query in pages.items():
+                    started = time.perf_counter()
+                    client.get(f"/{language}/programmes/?{query}")
+                    timings[name].append((time.perf_counter() - started) * 1000)
+                    if name == "default":
+                        patched = index.current(timezone.localdate())
+                        patches.append(patched.build_seconds * 1000 if patched.patches else float("nan"))
+            finally:
+                programme.title_en = original
+                programme.save()
+        line = ", ".join(
+            f"{name} p50 {percentile(times, 0.5):.0f} / max {max(times):.0f}"
+            for name, times in timings.items()
+        )
+        self.stdout.write(f"first page after one save, ms (5 saves): {line}")
+        self.stdout.write(f"  of which patching the index: p50 {percentile(patches, 0.5):.1f} ms")
 
     def _naive(self, query: str, repeat: int) -> list[float]:
         from django.http import QueryDict

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from programmes import caching, search
+from programmes import search
 from programmes.models import (
     ApplicantKind,
     BusinessSize,
@@ -53,7 +53,6 @@ class Command(BaseCommand):
         if remove:
             deleted, _ = Programme.objects.filter(slug__startswith=SYNTHETIC_PREFIX).delete()
             Organisation.objects.filter(slug__startswith=f"{SYNTHETIC_PREFIX}org-").delete()
-            caching.invalidate()
             self.stdout.write(f"Removed {deleted} rows.")
             return
         started = time.perf_counter()
@@ -97,8 +96,6 @@ class Command(BaseCommand):
             # Fresh statistics, or the planner keeps believing the table is small.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        # Inserted in bulk, without signals: running servers must see them (search index, pages).
-        caching.invalidate()
         self.stdout.write(f"\rCreated {count} programmes in {time.perf_counter() - started:.0f} s.")
 
     def _organisation(self, row, organisations):
