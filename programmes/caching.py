@@ -9,7 +9,6 @@ nothing stale. With the default per-process cache each process fills its own; wi
 """
 
 import hashlib
-import secrets
 import time
 from functools import wraps
 from urllib.parse import urlencode
@@ -49,20 +48,36 @@ def count_in_window(key: str, window: int) -> int:
     reminders, so the count must be the same in every process: in Redis when there is one,
     otherwise in the database (models.RateCounter)."""
     if settings.REDIS_URL:
-        if cache.add(key, 1, timeout=window):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add() and incr(): a new window
-            cache.set(key, 1, timeout=window)
-            return 1
+        # INCR, then an expiry only where there is none (the window's first count, or a key whose
+        # window ran out between the two): atomic in one transaction, so no counter lives on
+        # without an expiry. (Django's cache.incr() is EXISTS then INCR, which can leave one.)
+        name = _redis_key(key)
+        with _redis().pipeline() as pipe:
+            count, _set = pipe.incr(name).expire(name, window, nx=True).execute()
+        return count
     return _count_in_database(key, window)
+
+
+_redis_clients: dict = {}
+
+
+def _redis():
+    if settings.REDIS_URL not in _redis_clients:
+        import redis
+
+        _redis_clients[settings.REDIS_URL] = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_clients[settings.REDIS_URL]
+
+
+def _redis_key(key: str) -> str:
+    # Under the cache's own key prefix, like everything else the site keeps in that Redis.
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:ratelimit:{key}"
 
 
 def peek_count(key: str) -> int:
     """The current count of ``key``'s window, without counting (0 when none is running)."""
     if settings.REDIS_URL:
-        return cache.get(key, 0)
+        return int(_redis().get(_redis_key(key)) or 0)
     now = int(time.time())
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,18 +102,18 @@ def _count_in_database(key: str, window: int) -> int:
             "RETURNING count",
             [key[:200], now + window, now, now],
         )
-        count = cursor.fetchone()[0]
-        if count == 1 and secrets.randbelow(100) == 0:
-            # Now and then, whoever starts a window clears the expired ones (send_alerts, run
-            # hourly, does too).
-            cursor.execute("DELETE FROM programmes_ratecounter WHERE expires_at <= %s", [now])
-    return count
+        return cursor.fetchone()[0]
 
 
 def forget_expired_counts() -> int:
+    """Remove the expired counters and used form tokens (send_alerts, hourly): outside the
+    transactions that count, so their deletes never wait on each other."""
+    now = int(time.time())
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM programmes_ratecounter WHERE expires_at <= %s", [int(time.time())])
-        return cursor.rowcount
+        cursor.execute("DELETE FROM programmes_ratecounter WHERE expires_at <= %s", [now])
+        removed = cursor.rowcount
+        cursor.execute("DELETE FROM programmes_usedformtoken WHERE expires_at <= %s", [now])
+        return removed + cursor.rowcount
 
 
 def cached_page(view):

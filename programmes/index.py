@@ -49,6 +49,8 @@ STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
 GONE = len(STATUS_CODES)
 # A change to at most this many programmes (or a twentieth of the index) is patched in.
 PATCH_LIMIT = 2000
+# Re-placing programmes in an order reads at most this many others (else the order is fetched).
+_REPLACE_LIMIT = 20_000
 _INT64 = np.iinfo(np.int64)
 # What the index reads of each programme, in this order.
 ROW = ("pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide")
@@ -202,9 +204,10 @@ class ProgrammeIndex:
         pairs = _fetch(_places_query(current), current) if current else ()
         index.places = self.places.patched(index, touched, pairs)
         # Orders are re-placed when first asked for (each costs two small queries).
-        for key, (order, dirty) in self._stale_orders.items():
+        # (Copies: another thread may be adding an order to this index meanwhile.)
+        for key, (order, dirty) in list(self._stale_orders.items()):
             index._stale_orders[key] = (order, np.union1d(dirty, touched))
-        for key, order in self._orders.items():
+        for key, order in list(self._orders.items()):
             index._stale_orders[key] = (order, touched)
         index.patches = self.patches + 1
         index.build_seconds = time.perf_counter() - started
@@ -269,18 +272,34 @@ class ProgrammeIndex:
         titles sort by), fetched from the database once per index, or re-placing only the
         patched programmes in the order of the index this one was patched from."""
         key = (sort, get_language())
-        if key not in self._orders:
-            stale = self._stale_orders.pop(key, None)
-            if stale is not None:
-                self._orders[key] = self._replace(sort, *stale)
-                return self._orders[key]
-            ordered = self._order_queryset(sort)
-            positions, _found = self.positions_of(list(ordered.values_list("pk", flat=True)))
-            # Fetched later than the index was built: a programme unpublished since (by another
-            # process, and not yet patched out) is still counted, so it is listed too, last.
-            missing = np.setdiff1d(np.flatnonzero(self.live), positions, assume_unique=True)
-            self._orders[key] = np.concatenate([positions, missing])
+        if key in self._orders:
+            return self._orders[key]
+        stale = self._stale_orders.get(key)
+        if stale is not None:
+            order = self._replace(sort, *stale)
+            if order is not None:
+                if self._settled():
+                    self._orders[key] = order
+                    self._stale_orders.pop(key, None)
+                return order
+        self._orders[key] = self._fetch_order(sort)
+        self._stale_orders.pop(key, None)
         return self._orders[key]
+
+    def _fetch_order(self, sort: str) -> np.ndarray:
+        positions, _found = self.positions_of(list(self._order_queryset(sort).values_list("pk", flat=True)))
+        # Fetched later than the index was built: a programme unpublished since (by another
+        # process, and not yet patched out) is still counted, so it is listed too, last. (The
+        # next patch re-places the programmes such a commit changed.)
+        missing = np.setdiff1d(np.flatnonzero(self.live), positions, assume_unique=True)
+        return np.concatenate([positions, missing])
+
+    def _settled(self) -> bool:
+        """Whether the database still holds this index's version: then what was just read from
+        it (a re-placed order) is this version's, and may be kept."""
+        if self.version is None:
+            return True
+        return versioning._read().key == self.version.key
 
     def _order_queryset(self, sort: str):
         from .models import Programme
@@ -290,7 +309,7 @@ class ProgrammeIndex:
             return published.order_by(*search.relevance_ties())
         return published.ordered_by(sort)
 
-    def _replace(self, sort: str, order: np.ndarray, dirty: np.ndarray) -> np.ndarray:
+    def _replace(self, sort: str, order: np.ndarray, dirty: np.ndarray) -> np.ndarray | None:
         """``order`` with the ``dirty`` positions taken out and the live ones put back where
         ``sort`` places them. Every sort is a total order on a programme's own row (slug last),
         so the others keep their places; where each dirty one goes is read from the database
@@ -320,6 +339,8 @@ class ProgrammeIndex:
             else:
                 seen += 1
         members = [keep[b * step : (b + 1) * step] for b in sorted(buckets)]
+        if sum(len(run) for run in members) > _REPLACE_LIMIT:
+            return None  # re-placed in so many places that fetching the whole order is cheaper
         rank = {
             position: b * step + number
             for b, run in zip(sorted(buckets), members, strict=True)
@@ -484,7 +505,14 @@ def current(today: datetime.date) -> ProgrammeIndex:
     version = versioning.current()
     with _lock:
         kept = _current.get(connection.alias)
-        if kept is not None and kept.today == today and kept.version.key == version.key:
+        if (
+            kept is not None
+            and kept.today == today
+            and kept.version.epoch == version.epoch
+            and kept.version.number >= version.number
+        ):
+            # This version's, or a newer one's (a request that read its version before another
+            # request of this process brought the index further): never an older state.
             return kept
         index = None
         if kept is not None and kept.today == today:

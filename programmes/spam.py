@@ -84,8 +84,6 @@ def claim_token(request: HttpRequest) -> bool:
             "ON CONFLICT (digest) DO NOTHING",
             [digest, now + settings.PUBLIC_FORM_MAX_AGE + 60],
         )
-        claimed = cursor.rowcount == 1
-        if claimed and secrets.randbelow(100) == 0:
-            # Now and then the expired ones go (a token past its age is refused anyway).
-            cursor.execute("DELETE FROM programmes_usedformtoken WHERE expires_at <= %s", [now])
-    return claimed
+        # Expired ones are removed hourly (caching.forget_expired_counts): a token past its age
+        # is refused before it gets here anyway.
+        return cursor.rowcount == 1

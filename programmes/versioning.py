@@ -94,12 +94,15 @@ def changed_since(version: Version, newer: Version) -> set[int] | None:
     if version.epoch != newer.epoch or version.number < newer.log_start or version.number > newer.number:
         return None
     with connection.cursor() as cursor:
+        # One statement, so one snapshot: a prune that commits between reading the version and
+        # the log is seen here as a log that starts too late (-1), never as missing entries.
         cursor.execute(
-            "SELECT DISTINCT programme_id FROM programmes_directorychange WHERE number > %s AND number <= %s",
-            [version.number, newer.number],
+            "SELECT DISTINCT programme_id FROM programmes_directorychange WHERE number > %s AND number <= %s "
+            "UNION ALL SELECT -1 FROM programmes_directoryversion WHERE id = 1 AND log_start > %s",
+            [version.number, newer.number, version.number],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    if None in ids:
+    if None in ids or -1 in ids:
         return None
     return set(ids)
 

@@ -256,3 +256,17 @@ def test_search_pages_are_shared_and_invalidated_through_redis(redis_cache, clie
     grant.title_en = "Film grant 2026"
     grant.save()
     assert titles(client.get(SEARCH)) == ["Film grant 2026"]
+
+
+@pytest.mark.redis
+def test_rate_counts_in_redis_always_expire(redis_cache, settings):
+    server, prefix = redis_cache
+    settings.REDIS_URL = _redis_url()
+    assert [caching.count_in_window("someone", 60) for _ in range(3)] == [1, 2, 3]
+    assert caching.peek_count("someone") == 3
+    name = f"{prefix}:ratelimit:someone"
+    assert 0 < server.ttl(name) <= 60
+    # A counter whose expiry was lost (as EXISTS-then-INCR could leave it) gets one again.
+    server.persist(name)
+    assert caching.count_in_window("someone", 60) == 4
+    assert 0 < server.ttl(name) <= 60

@@ -230,6 +230,47 @@ def test_a_place_moved_to_another_region_rebuilds_the_index(random_catalogue, to
     assert second.patches == 0
 
 
+def test_a_renamed_place_is_patched_not_rebuilt(random_catalogue, today, places):
+    first = index.current(today)
+    places["aktau"].name_en = "Aqtau"
+    places["aktau"].save()
+    second = index.current(today)
+    assert second is not first
+    assert second.patches == 1
+
+
+def test_a_prune_between_the_version_and_the_log_rebuilds(random_catalogue, today):
+    index.current(today)
+    Programme.objects.filter(slug="p-00").update(state=PublicationState.DRAFT)
+    pk = Programme.objects.get(slug="p-00").pk
+    with versioning.pinned():
+        versioning.current()  # the request read its version; then send_alerts prunes everything
+        versioning.prune(keep=0)
+        second = index.current(today)
+    assert second.patches == 0
+    assert second.positions_of([pk])[0].size == 0
+
+
+def _ordered_ids(built, sort):
+    return built.ids[built.order(sort)][built.live[built.order(sort)]].tolist()
+
+
+def test_an_order_re_placed_while_a_commit_lands_is_not_kept(random_catalogue, today):
+    index.current(today).order("title")
+    moved = Programme.objects.published().get(slug="p-03")
+    moved.title_en = "Mmm moved"
+    moved.save()
+    second = index.current(today)
+    # Another process commits after this index's version was read: what the database says
+    # now is not this version's, so the re-placed order serves this request only.
+    Programme.objects.filter(slug="p-05").update(title_en="Zzz late")
+    second.order("title")
+    assert ("title", "en") not in second._orders
+    third = index.current(today)
+    expected = list(Programme.objects.published().ordered_by("title").values_list("pk", flat=True))
+    assert _ordered_ids(third, "title") == expected
+
+
 def test_organisation_renamed_elsewhere_bumps_the_generation(random_catalogue, today):
     before = caching.generation()
     Organisation.objects.filter(slug="fund").update(name_en="Renamed Fund")

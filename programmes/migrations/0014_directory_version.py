@@ -21,9 +21,9 @@ LOGGED = {
     "programmes_programme_applicant_kinds": "programme_id",
     "programmes_programme_business_sizes": "programme_id",
 }
-# A change here can move programmes between places without touching their rows (a city moved to
-# another region): the index is rebuilt.
-REBUILD = ("programmes_location",)
+# A change of this column moves programmes between places without touching their rows (a city
+# moved to another region): the index is rebuilt. (Other changes there only bump the version.)
+REBUILD = {"programmes_location": "parent_id"}
 # Shown on the pages or used to match words, but never read by the index.
 BUMPED = (
     "programmes_organisation",
@@ -91,14 +91,21 @@ def postgres_sql() -> tuple[str, str]:
                 f"CREATE TRIGGER directory_change AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION programmes_directory_log_{LOGGED[table]}();"
             )
-        truncate = "TRUNCATE" if table in LOGGED else "INSERT OR UPDATE OR DELETE OR TRUNCATE"
+        if table in REBUILD:
+            column = REBUILD[table]
+            forward.append(
+                f"CREATE TRIGGER directory_moved AFTER UPDATE ON {table} FOR EACH ROW "
+                f"WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) "
+                "EXECUTE FUNCTION programmes_directory_log_all();"
+            )
         if table in LOGGED or table in REBUILD:
             forward.append(
-                f"CREATE TRIGGER directory_rebuild AFTER {truncate} ON {table} "
+                f"CREATE TRIGGER directory_rebuild AFTER TRUNCATE ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION programmes_directory_log_all();"
             )
             backward += [
                 f"DROP TRIGGER IF EXISTS directory_change ON {table};",
+                f"DROP TRIGGER IF EXISTS directory_moved ON {table};",
                 f"DROP TRIGGER IF EXISTS directory_rebuild ON {table};",
             ]
     backward += [
@@ -122,8 +129,11 @@ def sqlite_sql() -> tuple[list[str], list[str]]:
                 column = LOGGED[table]
                 rows = {"INSERT": ["NEW"], "UPDATE": ["OLD", "NEW"], "DELETE": ["OLD"]}[event]
                 body += [log.format(value=f"{row}.{column}") for row in rows]
-            elif table in REBUILD:
-                body.append(log.format(value="NULL"))
+            elif table in REBUILD and event == "UPDATE":
+                # In the same trigger, after the step (SQLite runs a table's triggers in an order
+                # of its own).
+                column = REBUILD[table]
+                body.append(log.format(value="NULL")[:-1] + f" AND OLD.{column} IS NOT NEW.{column};")
             forward.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {' '.join(body)} END;")
             backward.append(f"DROP TRIGGER IF EXISTS {name};")
     return forward, backward
