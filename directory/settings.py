@@ -274,11 +274,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Our resource writes each programme's history itself, saying which columns changed, for the
 # admin and the command line alike; the library's own entries would repeat it.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-# The uploaded file waits between preview and confirmation. By default in a temporary file on
+# The uploaded file waits between preview and confirmation (programmes/uploads.py: random
+# names, offered to the previewing session only). By default in a private temporary folder on
 # the server that showed the preview, which another app server cannot read; with Redis it
 # waits in the shared cache instead.
-if REDIS_URL:
-    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = (
+    "programmes.uploads.PrivateCacheStorage" if REDIS_URL else "programmes.uploads.PrivateFolderStorage"
+)
 
 # --- Directory -------------------------------------------------------------------------
 PROGRAMMES_PER_PAGE = 20

@@ -26,6 +26,7 @@ from django.utils.translation import gettext, ngettext
 from .caching import count_in_window
 from .filters import ProgrammeFilter
 from .models import Alert, Programme, Reminder, Subscription
+from .text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -173,16 +174,20 @@ def _send(subscription: Subscription, subject: str, template: str, context: dict
         "site_url": absolute_url(reverse("programmes:home")),
         "language": subscription.language,
     }
+    # Control characters (in a title stored before text was cleaned on save) have no place in
+    # a header or a body: a mail server may refuse the message (text.py).
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"programmes/email/{template}.txt", context),
+        subject=" ".join(clean_text(subject, multiline=False).split()),
+        body=clean_text(render_to_string(f"programmes/email/{template}.txt", context)),
         to=[subscription.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string(f"programmes/email/{template}.html", context), "text/html")
+    message.attach_alternative(
+        clean_text(render_to_string(f"programmes/email/{template}.html", context)), "text/html"
+    )
     message.send()
 
 

@@ -32,6 +32,7 @@ from .choices import (
     ReviewReason,
     Status,
 )
+from .text import clean_instance_text
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
@@ -686,6 +687,7 @@ class Programme(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        clean_instance_text(self)  # before the derived search columns are computed from it
         self.refresh_kzt_amounts()
         self.refresh_search_text()
         forgotten = self.forget_stale_checks()

@@ -197,6 +197,35 @@ def test_bad_email_is_refused_with_a_message_in_the_page_language(client, taxono
     assert not mail.outbox
 
 
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x@ex\u2028ample.com",  # IDNA would quietly send it to example.com
+        "x@ex\ufffdample.com",  # IDNA cannot encode it: the send failed with a 500
+        '"a\x01b"@example.kz',  # a quoted local part with a control character
+        "aигерим@example.kz",  # a local part the mail layer cannot send without SMTPUTF8
+    ],
+)
+def test_addresses_the_mail_layer_cannot_send_to_are_form_errors(client, taxonomy, today, email):
+    programme = film_grant(taxonomy)
+    for url, data in (
+        ("/en/alerts/", {"email": email, "frequency": "weekly", "query": ""}),
+        (f"/en/programmes/{programme.slug}/remind/", {"email": email}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400, url
+        assert "Enter a valid email address, such as name@example.kz." in response.content.decode()
+    assert not Alert.objects.exists()
+    assert not Reminder.objects.exists()
+    assert not mail.outbox
+
+
+def test_international_domain_names_are_accepted_and_sent(client, taxonomy, today):
+    response = subscribe(client, email="aigerim@пример.kz")
+    assert response["Location"] == "/ru/alerts/sent/"
+    assert mail.outbox[0].message()["To"] == "aigerim@xn--e1afmkfd.kz"
+
+
 def test_asking_again_sends_a_fresh_link_but_never_a_second_alert(client, taxonomy, today):
     subscribe(client, frequency="daily")
     subscribe(client, frequency="weekly", query="sector=film&city=almaty&type=grant")

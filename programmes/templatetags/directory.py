@@ -16,6 +16,7 @@ from django.utils.translation import get_language, get_language_info, gettext, p
 
 from .. import search
 from ..choices import DeadlineType, Status
+from ..text import clean_text
 
 register = template.Library()
 
@@ -201,6 +202,12 @@ SCHEMA_TYPES = {
 }
 
 
+def _cleaned(value):
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    return clean_text(value)
+
+
 @register.simple_tag(takes_context=True)
 def programme_json_ld(context, programme):
     """schema.org data for search engines, escaped so no text can close the script element."""
@@ -236,7 +243,9 @@ def programme_json_ld(context, programme):
         data["applicationDeadline" if schema_type != "MonetaryGrant" else "endDate"] = (
             programme.closes_on.isoformat()
         )
-    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    # Without control characters (stored before text was cleaned on save): JSON would escape
+    # them, but search engines read the values as text (text.py).
+    payload = json.dumps(_cleaned(data), ensure_ascii=False).translate(_JSON_ESCAPES)
     # The nonce lets the element through the Content Security Policy (script-src 'nonce-…').
     return format_html(
         '<script type="application/ld+json" nonce="{}">{}</script>',
