@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # First, so that every response (errors and redirects included) is timed and logged.
     "programmes.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "programmes.middleware.PermissionsPolicyMiddleware",
     # Static files straight after the HTTPS redirect: no session, locale or CSRF work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "programmes.middleware.ContentSecurityPolicyMiddleware",
@@ -192,6 +193,22 @@ if not SECURE_HSTS_PRELOAD:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Powerful browser features no page of ours uses (programmes.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Set when our own reverse proxy (nginx, a load balancer) stands in front of Django. Only then are
 # its headers trusted: X-Forwarded-Proto for HTTPS, and the last X-Forwarded-For entry as the
@@ -203,6 +220,9 @@ if BEHIND_PROXY:
 
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+# The admin's sign-in is the only one: an unsafe or missing ?next= leads to the admin's index
+# (Django's default, /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Content Security Policy (django-csp). Public pages run no script of ours: only elements that
 # carry the request's nonce (the programme page's JSON-LD) are allowed, never inline handlers.

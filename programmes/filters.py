@@ -184,8 +184,12 @@ class ProgrammeFilter(django_filters.FilterSet):
     business_size = SlugFilter(
         label=_("Business size"), queryset=BusinessSize.objects.all(), method="filter_business_sizes"
     )
+    # Only organisations with a public page may be named: one with nothing but drafts (such as
+    # the placeholder public suggestions are filed under) is an unknown slug like any other.
     organisation = SlugFilter(
-        label=_("Organisation"), queryset=Organisation.objects.all(), method="filter_organisations"
+        label=_("Organisation"),
+        queryset=Organisation.objects.with_published_programmes(),
+        method="filter_organisations",
     )
     amount = AmountFilter(label=_("Award amount"), method="filter_amount")
     currency = django_filters.ChoiceFilter(

@@ -67,3 +67,17 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             # A nonce in script-src would make browsers ignore the admin's 'unsafe-inline'.
             parts.nonce = None
         return parts
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header (settings.PERMISSIONS_POLICY): the site uses no camera,
+    microphone, location, payment or other powerful browser feature, so no page (nor anything
+    injected into one) may ask for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -1,9 +1,10 @@
 """sitemap.xml: every public page in the three languages, with hreflang alternates."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
+from .choices import PublicationState
 from .models import Organisation, Programme
 
 
@@ -42,7 +43,12 @@ class OrganisationSitemap(_Multilingual):
     def items(self):
         return (
             Organisation.objects.with_published_programmes()
-            .annotate(last_change=Max("programmes__updated_at"))
+            # Edits of drafts are not public: they do not change the page.
+            .annotate(
+                last_change=Max(
+                    "programmes__updated_at", filter=Q(programmes__state=PublicationState.PUBLISHED)
+                )
+            )
             .order_by("pk")
             .only("slug", "updated_at")
         )

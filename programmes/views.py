@@ -409,8 +409,12 @@ def manage_subscriptions(request, token):
 
 @require_GET
 def robots_txt(request):
-    """Crawlers: the sitemap, and no admin, exports, saved-search feeds or subscription links."""
-    lines = ["User-agent: *", f"Disallow: /{settings.ADMIN_URL}"]
+    """Crawlers: the sitemap, and no exports, saved-search feeds or subscription links. The
+    admin is named only at its default address: a moved ADMIN_URL is meant to be unknown, and
+    robots.txt would publish it (the admin's pages need a login anyway)."""
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":
+        lines.append("Disallow: /admin/")
     for code, _name in settings.LANGUAGES:
         lines += [
             f"Disallow: /{code}/programmes/export.",

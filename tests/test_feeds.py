@@ -221,3 +221,54 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_path
             assert f"Disallow: /{lang}/{path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert not any(re.match(r"Disallow: /(kk|ru|en)/programmes/$", line) for line in lines)
+
+
+# --- Second round (#13) ---------------------------------------------------------------------------------
+
+
+def test_feed_summaries_are_declared_plain_text(client, today):
+    ProgrammeFactory(summary_en="<b>Bold</b> & <i>claims</i>")
+    entry = parse_xml(client.get("/en/programmes/feed.atom").content).find(f"{ATOM}entry")
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == "<b>Bold</b> & <i>claims</i>"  # shown as typed, never as markup
+
+
+def test_organisations_with_only_drafts_are_never_named_in_public(client, today):
+    from programmes.models import Alert
+
+    hidden = OrganisationFactory(slug="secret-partner", name_en="Secret Partner")
+    ProgrammeFactory(organisation=hidden, state=PublicationState.DRAFT)
+    public = OrganisationFactory(slug="tolqyn", name_en="Tolqyn")
+    ProgrammeFactory(organisation=public, title_en="Tolqyn grant")
+
+    feed = parse_xml(client.get("/en/programmes/feed.atom?organisation=secret-partner").content)
+    assert feed.findtext(f"{ATOM}title") == "Programmes: All programmes"
+    page = client.get("/en/programmes/?organisation=secret-partner").content.decode()
+    assert "Secret Partner" not in page
+    alert_page = client.get("/en/alerts/?organisation=secret-partner&organisation=tolqyn").content.decode()
+    assert "Secret Partner" not in alert_page
+    assert "Organisation: Tolqyn" in alert_page
+    assert not Alert.objects.exists()
+    feed = parse_xml(client.get("/en/programmes/feed.atom?organisation=tolqyn").content)
+    assert feed.findtext(f"{ATOM}title") == "Programmes: Organisation: Tolqyn"
+
+
+def test_the_organisations_sitemap_dates_count_only_published_programmes(client, today):
+    organisation = OrganisationFactory(slug="tolqyn")
+    with time_machine.travel(datetime.datetime(2026, 1, 5, 12, tzinfo=ALMATY), tick=False):
+        organisation.save()
+        ProgrammeFactory(organisation=organisation)
+    with time_machine.travel(datetime.datetime(2026, 2, 20, 12, tzinfo=ALMATY), tick=False):
+        ProgrammeFactory(organisation=organisation, state=PublicationState.DRAFT)
+    document = parse_xml(client.get("/sitemap-organisations.xml").content)
+    assert [url.findtext(f"{SITEMAP}lastmod") for url in document.findall(f"{SITEMAP}url")] == [
+        "2026-01-05"
+    ] * 3
+
+
+def test_robots_txt_never_names_a_moved_admin(client, settings):
+    settings.ADMIN_URL = "back-office-7f3/"
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    assert not any("back-office" in line or "admin" in line for line in lines)
+    assert lines[:2] == ["User-agent: *", "Disallow: /kk/programmes/export."]

@@ -1296,3 +1296,33 @@ def test_control_characters_are_cleaned_from_public_suggestions_and_reports(clie
         "Money\nfor films",
     )
     assert ProblemReport.objects.get().message == "Wrong date"
+
+
+# --- Second round (#13): headers and the admin's sign-in ----------------------------------------------
+
+
+def test_every_response_carries_a_permissions_policy(client):
+    for response in (client.get("/en/"), client.get("/healthz"), client.get("/en/no-such-page/")):
+        assert response["Permissions-Policy"] == (
+            "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+            "magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()"
+        )
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+def test_an_unsafe_next_after_admin_sign_in_leads_to_the_admin_index(client, next_url):
+    User.objects.create_superuser("boss", "boss@example.kz", "correct horse")
+    response = client.post(
+        f"/admin/login/?next={next_url}", {"username": "boss", "password": "correct horse", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_a_safe_next_after_admin_sign_in_is_followed(client):
+    User.objects.create_superuser("boss", "boss@example.kz", "correct horse")
+    response = client.post(
+        "/admin/login/",
+        {"username": "boss", "password": "correct horse", "next": "/admin/programmes/programme/"},
+    )
+    assert response["Location"] == "/admin/programmes/programme/"
