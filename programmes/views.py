@@ -395,6 +395,10 @@ def manage_subscriptions(request, token):
         subscription = alerts.find_subscription(request.POST.get("subscription", ""))
         if subscription is not None and subscription.email == email:
             subscription.delete()
+        if alerts.email_for_manage_token(token) is None:  # that was the last one
+            return _message(
+                request, gettext("Unsubscribed"), gettext("You will get no more of these emails.")
+            )
         return redirect(reverse("programmes:manage", args=[token]))
     return render(
         request,

@@ -1,6 +1,7 @@
 """Search alerts and deadline reminders: double opt-in, digests, reminders, unsubscribing."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -632,3 +633,56 @@ def test_story_film_grants_in_almaty(client, admin_client, taxonomy, today):
     with time_machine.travel(at(2026, 3, 4, 18), tick=False):
         assert alerts.send_due().digests == 0
     assert len(mail.outbox) == 1
+
+
+# --- Tokens reveal nothing, and the logs do not keep them (#13) ---------------------------------------
+
+
+def test_the_manage_token_reveals_nothing_about_the_address(client, taxonomy, today, settings):
+    from django.core import signing
+
+    subscribe(client, email="Aigerim@Example.kz")
+    token = link(mail.outbox[0], "manage").rstrip("/").rsplit("/", 1)[1]
+    # A keyed digest (it used to be the address, signed: base64 anyone could read).
+    assert re.fullmatch(r"[0-9a-f]{64}", token)
+    assert b"aigerim" not in bytes.fromhex(token).lower()
+    assert alerts.manage_token(" aigerim@example.KZ ") == token
+    # Another key, another token: it cannot be made without SECRET_KEY.
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+    assert alerts.manage_token("aigerim@example.kz") != token
+    # The old kind of link (the address signed, readable without the key) no longer works.
+    settings.SECRET_KEY = "django-insecure-dev-only-key-not-for-production"
+    old = signing.dumps("aigerim@example.kz", salt="programmes.alerts.manage", compress=True)
+    assert client.get(f"/ru/alerts/manage/{old}/").status_code == 404
+
+
+def test_cancelling_the_last_subscription_on_the_manage_page_says_so(client, taxonomy, today):
+    alert = subscribed(client, query="sector=film")
+    path = f"/en/alerts/manage/{alerts.manage_token(alert.email)}/"
+    response = client.post(path, {"subscription": alert.token})
+    assert response.status_code == 200
+    assert "You will get no more of these emails." in response.content.decode()
+    assert not Alert.objects.exists()
+
+
+def test_the_request_log_never_records_a_token(client, taxonomy, today, caplog):
+    import logging
+
+    from programmes.logs import JSONFormatter
+
+    subscribe(client)
+    message = mail.outbox[0]
+    paths = [link(message, name) for name in ("confirm", "unsubscribe", "manage")]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="directory.request"):
+        for path in paths:
+            client.get(path)
+    lines = [JSONFormatter().format(r) for r in caplog.records if r.name == "directory.request"]
+    assert [json.loads(line)["path"] for line in lines] == [
+        "/ru/alerts/confirm/[token]/",
+        "/ru/alerts/unsubscribe/[token]/",
+        "/ru/alerts/manage/[token]/",
+    ]
+    for path in paths:
+        secret = path.rstrip("/").rsplit("/", 1)[1]
+        assert not any(secret in line for line in lines)
