@@ -459,9 +459,38 @@ def test_production_settings_pass_the_deployment_checks():
         SECRET_KEY="q8Vf-2mZ#rT9wLx$4kPa7NbY!c3Hd6Jg0sEuQy1Ro5Wi-vB7nK2pX9",
         ALLOWED_HOSTS="funding.example.kz",
         SECURE_SSL_REDIRECT="1",
+        EMAIL_URL="smtp://mailer:example@mail.example.kz:587",
+        SITE_URL="https://funding.example.kz",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "errors"),
+    [
+        ({"SITE_URL": "https://funding.example.kz"}, ["programmes.E001"]),
+        ({"SITE_URL": "https://funding.example.kz", "EMAIL_URL": "console://"}, ["programmes.E001"]),
+        ({"EMAIL_URL": "smtp://m:x@mail.example.kz:587"}, ["programmes.E002"]),  # the default SITE_URL
+        (
+            {"EMAIL_URL": "smtp://m:x@mail.example.kz:587", "SITE_URL": "http://funding.example.kz"},
+            ["programmes.E002"],
+        ),
+        ({"EMAIL_HOST": "mail.example.kz", "SITE_URL": "https://localhost:8443"}, ["programmes.E002"]),
+        ({}, ["programmes.E001", "programmes.E002"]),
+    ],
+)
+def test_the_deployment_checks_fail_without_real_email_or_a_public_site_url(env, errors):
+    result = _run(
+        "manage.py",
+        "check",
+        "--deploy",
+        SECRET_KEY="q8Vf-2mZ#rT9wLx$4kPa7NbY!c3Hd6Jg0sEuQy1Ro5Wi-vB7nK2pX9",
+        ALLOWED_HOSTS="funding.example.kz",
+        **env,
+    )
+    assert result.returncode == 1
+    assert re.findall(r"\(programmes\.E00\d\)", result.stderr) == [f"({e})" for e in errors]
 
 
 def test_the_admin_moves_to_admin_url():
