@@ -80,22 +80,25 @@ def _bump() -> None:
         cache.set(_GENERATION_KEY, _first_generation(), None)
 
 
-def cached_page(view):
+def cached_page(view=None, *, parameters: tuple[str, ...] | None = None):
     """Serve a public GET page from the cache for identical requests until the data changes.
 
     The key is the generation, the language and the address with its parameters in a fixed
-    order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page). Nothing
-    personal is ever stored or served: requests carrying a session or messages (staff who are
-    logged in) bypass the cache, and a response that used a CSRF token, set a cookie or read the
-    session is not stored.
+    order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page); with
+    ``parameters``, only those count (the page ignores the others, so a page asked with made-up
+    parameters is the same page, and one cache entry). Nothing personal is ever stored or
+    served: requests carrying a session or messages (staff who are logged in) bypass the cache,
+    and a response that used a CSRF token, set a cookie or read the session is not stored.
     """
+    if view is None:
+        return lambda view: cached_page(view, parameters=parameters)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         timeout = settings.SEARCH_PAGE_CACHE_SECONDS
         if not timeout or request.method != "GET" or _personal(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
+        key = _page_key(request, parameters)
         cached = cache.get(key)
         if cached is not None:
             content, content_type = cached
@@ -123,10 +126,17 @@ def _storable(request, response) -> bool:
     )
 
 
-def _page_key(request) -> str:
+def _page_key(request, parameters: tuple[str, ...] | None = None) -> str:
     # Parameters sorted by name; the values of one parameter keep their order (for a repeated
     # single-valued parameter the last one counts).
-    query = urlencode([(name, value) for name, values in sorted(request.GET.lists()) for value in values])
+    query = urlencode(
+        [
+            (name, value)
+            for name, values in sorted(request.GET.lists())
+            if parameters is None or name in parameters
+            for value in values
+        ]
+    )
     # Scheme and host too: the page holds absolute links (hreflang alternates).
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(address.encode()).hexdigest()

@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
-from .filters import ProgrammeFilter
+from .filters import ProgrammeFilter, known_query
 from .models import Programme
 from .text import clean_text
 
@@ -33,7 +33,7 @@ def _search(request) -> ProgrammeFilter:
 
 
 def _query(request) -> str:
-    query = request.GET.copy()
+    query = known_query(request.GET)
     query.pop("page", None)
     return f"?{query.urlencode()}" if query else ""
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import alerts, index, resources, services, spam
 from .caching import cached_page, cached_terms
-from .filters import DEFAULT_STATUSES, FacetOption, ProgrammeFilter, normalised_query
+from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
@@ -61,7 +61,7 @@ def home(request):
     )
 
 
-@cached_page
+@cached_page(parameters=PUBLIC_PARAMETERS)
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings

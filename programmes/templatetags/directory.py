@@ -16,6 +16,7 @@ from django.utils.translation import get_language, get_language_info, gettext, p
 
 from .. import search
 from ..choices import DeadlineType, Status
+from ..filters import known_query
 from ..text import clean_text
 
 register = template.Library()
@@ -185,8 +186,9 @@ def translated(obj, field: str) -> TranslatedText:
 
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
-    """The current query string with some parameters replaced (None removes), for pager links."""
-    params = context["request"].GET.copy()
+    """The current query string with some parameters replaced (None removes), for pager links.
+    Only the search page's own parameters are kept (filters.known_query)."""
+    params = known_query(context["request"].GET)
     for key, value in changes.items():
         params.pop(key, None)
         if value not in (None, ""):
