@@ -267,6 +267,12 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # Identical search pages are served from the cache for this long (0: never; the benchmarks
 # measure the uncached page). Any change to the directory invalidates them at once.
 SEARCH_PAGE_CACHE_SECONDS = int(os.environ.get("SEARCH_PAGE_CACHE_SECONDS", "60"))
+# Feeds, calendars of searches, "Download these results" and sitemap sections read many rows:
+# each address may have at most this many of them built a minute (copies served from the cache
+# are not counted); past that, 429 with Retry-After.
+EXPENSIVE_REQUESTS_PER_MINUTE = int(os.environ.get("EXPENSIVE_REQUESTS_PER_MINUTE", "30"))
+# A sitemap section is built once per change of the directory and kept at most this long.
+SITEMAP_CACHE_SECONDS = int(os.environ.get("SITEMAP_CACHE_SECONDS", str(60 * 60)))
 # Each process keeps the id sets of recent word matches (search.MatchCache) up to this many
 # bytes (an entry is 8 bytes per matching programme); 0 turns it off.
 SEARCH_MATCH_CACHE_BYTES = int(os.environ.get("SEARCH_MATCH_CACHE_BYTES", str(32 * 2**20)))

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+
+from .middleware import client_ip
 
 # Short, because a per-process cache (the default) is not told of saves in other processes.
 TIMEOUT = 60
@@ -80,7 +82,7 @@ def _bump() -> None:
         cache.set(_GENERATION_KEY, _first_generation(), None)
 
 
-def cached_page(view=None, *, parameters: tuple[str, ...] | None = None):
+def cached_page(view=None, *, parameters: tuple[str, ...] | None = None, throttled: bool = False):
     """Serve a public GET page from the cache for identical requests until the data changes.
 
     The key is the generation, the language and the address with its parameters in a fixed
@@ -89,26 +91,97 @@ def cached_page(view=None, *, parameters: tuple[str, ...] | None = None):
     parameters is the same page, and one cache entry). Nothing personal is ever stored or
     served: requests carrying a session or messages (staff who are logged in) bypass the cache,
     and a response that used a CSRF token, set a cookie or read the session is not stored.
+
+    ``throttled``: for pages that read many rows (feeds, calendars, exports), each address may
+    have at most EXPENSIVE_REQUESTS_PER_MINUTE of them built a minute (copies from the cache are
+    not counted); past that, 429. Whoever varies the words to miss the cache cannot hold every
+    worker.
     """
     if view is None:
-        return lambda view: cached_page(view, parameters=parameters)
+        return lambda view: cached_page(view, parameters=parameters, throttled=throttled)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         timeout = settings.SEARCH_PAGE_CACHE_SECONDS
-        if not timeout or request.method != "GET" or _personal(request):
-            return view(request, *args, **kwargs)
-        key = _page_key(request, parameters)
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
+        key = None
+        if timeout and request.method == "GET" and not _personal(request):
+            key = _page_key(request, parameters)
+            cached = cache.get(key)
+            if cached is not None:
+                return _restored(cached)
+        if throttled and not allow_expensive_request(request):
+            return too_many_requests()
         response = view(request, *args, **kwargs)
-        if _storable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), timeout)
+        if key is not None and _storable(request, response):
+            cache.set(key, _stored(response), timeout)
         return response
 
     return wrapper
+
+
+# Headers a cached copy keeps besides its content type: downloads keep their file name, feeds
+# and sitemaps their dates and robots header.
+KEPT_HEADERS = ("Content-Disposition", "Last-Modified", "X-Robots-Tag")
+
+
+def _stored(response) -> tuple[bytes, dict[str, str]]:
+    headers = {name: response[name] for name in ("Content-Type", *KEPT_HEADERS) if response.has_header(name)}
+    return response.content, headers
+
+
+def _restored(cached) -> HttpResponse:
+    content, headers = cached[0], dict(cached[1])
+    response = HttpResponse(content, content_type=headers.pop("Content-Type", None))
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def cached_by_generation(request, key: str, timeout: int, build):
+    """``build()``'s response, built once per change of the directory (or ``timeout``) for
+    everyone: for pages that do not depend on the visitor, such as the sitemap."""
+    key = f"generation:{generation()}:{key}"
+    cached = cache.get(key)
+    if cached is not None:
+        return _restored(cached)
+    if not allow_expensive_request(request):
+        return too_many_requests()
+    # Another process building the same file (a shared cache tells): come back shortly rather
+    # than build it a second time (six crawlers at once used to hold every worker).
+    building = f"{key}:building"
+    if not cache.add(building, 1, timeout=60):
+        response = HttpResponse(status=503)
+        response["Retry-After"] = "10"
+        return response
+    try:
+        response = build()
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code == 200:
+            cache.set(key, _stored(response), timeout)
+    finally:
+        cache.delete(building)
+    return response
+
+
+def allow_expensive_request(request) -> bool:
+    """Count one page built from many rows for the visitor's address; False past
+    EXPENSIVE_REQUESTS_PER_MINUTE in the current minute."""
+    key = f"expensive:{client_ip(request) or 'unknown'}"
+    return count_in_window(key, 60) <= settings.EXPENSIVE_REQUESTS_PER_MINUTE
+
+
+def too_many_requests() -> HttpResponse:
+    response = HttpResponse(
+        gettext(
+            "Too many feeds, calendars, downloads or sitemaps from your address. "
+            "Please try again in a minute."
+        ),
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "60"
+    return response
 
 
 def _personal(request) -> bool:

@@ -20,7 +20,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
-from .filters import ProgrammeFilter, known_query
+from .caching import cached_page
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
 from .models import Programme
 from .text import clean_text
 
@@ -121,7 +122,9 @@ class SearchFeed(Feed):
         return [str(term) for term in (*programme.types.all(), *programme.sectors.all())]
 
 
-search_feed = SearchFeed()
+# Each reads up to FEED_LIMIT / CALENDAR_LIMIT programmes: cached per search, and throttled
+# per address when built (caching.cached_page).
+search_feed = cached_page(SearchFeed(), parameters=PUBLIC_PARAMETERS, throttled=True)
 
 
 # --- iCalendar ---------------------------------------------------------------------------------------
@@ -177,6 +180,7 @@ def programme_calendar(request, slug):
 
 
 @require_GET
+@cached_page(parameters=PUBLIC_PARAMETERS, throttled=True)
 def search_calendar(request):
     """The closing dates, from today on, of every programme a search finds."""
     today = timezone.localdate()

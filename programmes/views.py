@@ -84,6 +84,7 @@ def programme_list(request):
 PUBLIC_EXPORT_FORMATS = {"csv": resources.CSV, "xlsx": resources.XLSX}
 
 
+@cached_page(parameters=PUBLIC_PARAMETERS, throttled=True)
 def programme_export(request, file_type):
     """The search page's results as a spreadsheet: same parameters, all pages up to a cap."""
     if file_type not in PUBLIC_EXPORT_FORMATS:

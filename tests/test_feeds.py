@@ -8,6 +8,8 @@ import icalendar
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programmes.choices import PublicationState
 from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory, SectorFactory
@@ -272,3 +274,88 @@ def test_robots_txt_never_names_a_moved_admin(client, settings):
     lines = client.get("/robots.txt").content.decode().splitlines()
     assert not any("back-office" in line or "admin" in line for line in lines)
     assert lines[:2] == ["User-agent: *", "Disallow: /kk/programmes/export."]
+
+
+# --- Expensive anonymous pages: bounded, cached, throttled (#13) ---------------------------------------
+
+
+def test_sitemap_sections_are_pages_of_a_bounded_size(client, today, monkeypatch):
+    from programmes import sitemaps
+
+    monkeypatch.setattr(sitemaps.ProgrammeSitemap, "limit", 6)  # URLs: two programmes a page
+    for n in range(5):
+        ProgrammeFactory(slug=f"p{n}")
+    index = parse_xml(client.get("/sitemap.xml").content)
+    assert [loc.text for loc in index.iter(f"{SITEMAP}loc")] == [
+        "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-programmes.xml",
+        "http://testserver/sitemap-programmes.xml?p=2",
+        "http://testserver/sitemap-programmes.xml?p=3",
+        "http://testserver/sitemap-organisations.xml",
+    ]
+    pages = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            document = parse_xml(client.get(f"/sitemap-programmes.xml?p={page}").content)
+        # Only the page's own programmes are read (Django's sitemap reads them all per page).
+        reads = [q["sql"] for q in queries.captured_queries if '"slug"' in q["sql"]]
+        assert len(reads) == 1
+        assert reads[0].endswith({1: "LIMIT 2", 2: "LIMIT 2 OFFSET 2", 3: "LIMIT 1 OFFSET 4"}[page])
+        pages.append(sorted(loc.text.split("/")[-2] for loc in document.iter(f"{SITEMAP}loc")))
+    assert pages == [["p0"] * 3 + ["p1"] * 3, ["p2"] * 3 + ["p3"] * 3, ["p4"] * 3]
+    assert sitemaps.OrganisationSitemap.limit == sitemaps.SECTION_SIZE
+    assert sitemaps.SECTION_SIZE == 1500  # URLs a file: far below the protocol's 50,000
+
+
+def test_sitemaps_are_built_once_per_change_of_the_directory(client, today, django_assert_num_queries):
+    ProgrammeFactory(slug="first")
+    built = client.get("/sitemap-programmes.xml")
+    with django_assert_num_queries(0):
+        again = client.get("/sitemap-programmes.xml")
+        client.get("/sitemap-programmes.xml?utm=1")  # other parameters make no other copy
+    assert again.content == built.content
+    assert again["Content-Type"] == built["Content-Type"] == "application/xml"
+    assert again["X-Robots-Tag"] == built["X-Robots-Tag"]
+    ProgrammeFactory(slug="second")  # any change: the next request builds it afresh
+    document = parse_xml(client.get("/sitemap-programmes.xml").content)
+    assert sorted({loc.text.split("/")[-2] for loc in document.iter(f"{SITEMAP}loc")}) == ["first", "second"]
+
+
+def test_a_sitemap_being_built_by_another_process_is_not_built_again(client, today):
+    from django.core.cache import cache
+
+    from programmes import caching
+
+    ProgrammeFactory(slug="first")
+    key = f"generation:{caching.generation()}:sitemap:http://testserver/sitemap-programmes.xml?p="
+    cache.set(f"{key}:building", 1)
+    response = client.get("/sitemap-programmes.xml")
+    assert (response.status_code, response["Retry-After"]) == (503, "10")
+    cache.delete(f"{key}:building")
+    assert client.get("/sitemap-programmes.xml").status_code == 200
+
+
+def test_feeds_calendars_and_exports_are_cached_and_their_building_throttled(
+    client, today, settings, django_assert_num_queries
+):
+    settings.EXPENSIVE_REQUESTS_PER_MINUTE = 3
+    ProgrammeFactory(title_en="Film grant", deadline_type="fixed", closes_on=datetime.date(2026, 4, 1))
+    export = client.get("/en/programmes/export.csv?q=film")
+    with django_assert_num_queries(0):
+        cached = client.get("/en/programmes/export.csv?q=film&junk=1")
+    assert cached.content == export.content
+    assert cached["Content-Disposition"] == 'attachment; filename="programmes-en.csv"'
+    assert client.get("/en/programmes/feed.atom?q=film").status_code == 200
+    assert client.get("/en/programmes/calendar.ics?q=film").status_code == 200
+    # A fourth page built from many rows within the minute, from the same address: refused.
+    refused = client.get("/en/programmes/feed.atom?q=grant")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert refused.content.decode() == (
+        "Too many feeds, calendars, downloads or sitemaps from your address. Please try again in a minute."
+    )
+    assert client.get("/en/programmes/export.csv?q=grant").status_code == 429
+    assert client.get("/en/programmes/export.csv?q=film").status_code == 200  # from the cache
+    assert client.get("/en/programmes/feed.atom?q=grant", REMOTE_ADDR="10.0.0.2").status_code == 200
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 2, tzinfo=datetime.UTC), tick=False):
+        assert client.get("/en/programmes/calendar.ics?q=grant").status_code == 200  # a minute later

@@ -1355,3 +1355,46 @@ def test_a_safe_next_after_admin_sign_in_is_followed(client):
         {"username": "boss", "password": "correct horse", "next": "/admin/programmes/programme/"},
     )
     assert response["Location"] == "/admin/programmes/programme/"
+
+
+NEW_MESSAGES = [
+    "You may not add programmes; this row would create one.",
+    "You may not change programmes; this row would change one.",
+    "You may not publish programmes.",
+    "“%(name)s” is not a known organisation, and you may not add organisations.",
+    "This file is no longer waiting to be imported (it was imported already, or the preview is too old). "
+    "Upload it again.",
+    "Too many feeds, calendars, downloads or sitemaps from your address. Please try again in a minute.",
+]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_second_rounds_messages_are_translated(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        translated = [translation.gettext(message) for message in NEW_MESSAGES]
+    assert [t for t, m in zip(translated, NEW_MESSAGES, strict=True) if t == m] == []
+
+
+def test_refused_import_rows_are_explained_in_the_staff_members_language(tmp_path):
+    OrganisationFactory(slug="org", name_en="Org")
+    user = User.objects.create_user("clerk", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="import_programme"))
+    path = tmp_path / "list.csv"
+    path.write_bytes(_csv("slug,title_en,organisation", "p,Pub,org"))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_programmes",
+            str(path),
+            "--user",
+            "clerk",
+            "--language",
+            "ru",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert err.getvalue().splitlines() == [
+        "Строка 2: Вы не можете добавлять программы, а эта строка создала бы новую."
+    ]
