@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from import_export.tmp_storages import CacheStorage, TempFolderStorage
@@ -43,10 +44,15 @@ def folder() -> Path:
     return path
 
 
+# A preview nobody confirmed leaves its file behind; the next upload removes those this old.
+MAX_AGE_SECONDS = 24 * 60 * 60
+
+
 class PrivateFolderStorage(TempFolderStorage):
     """Files in a private temporary folder, under random names (one server only)."""
 
     def save(self, data):
+        sweep()
         self.name = self.name or secrets.token_hex(16)
         path = self.get_full_path()
         mode = "wb" if isinstance(data, bytes) else "w"
@@ -67,6 +73,17 @@ class PrivateFolderStorage(TempFolderStorage):
 
     def get_full_path(self):
         return str(folder() / _checked(self.name))
+
+
+def sweep() -> None:
+    """Remove waiting files older than MAX_AGE_SECONDS (previews never confirmed)."""
+    cutoff = time.time() - MAX_AGE_SECONDS
+    for path in folder().iterdir():
+        try:
+            if valid_name(path.name) and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:  # another process swept it first
+            pass
 
 
 class PrivateCacheStorage(CacheStorage):

@@ -1398,3 +1398,38 @@ def test_refused_import_rows_are_explained_in_the_staff_members_language(tmp_pat
     assert err.getvalue().splitlines() == [
         "Строка 2: Вы не можете добавлять программы, а эта строка создала бы новую."
     ]
+
+
+def test_a_server_error_on_a_subscription_link_logs_no_token(client, caplog):
+    client.raise_request_exception = False
+    secret = "s3cr3t-Token_value"
+    with (
+        mock.patch("programmes.alerts.find_subscription", side_effect=RuntimeError("database on fire")),
+        caplog.at_level(logging.INFO),
+    ):
+        response = client.get(f"/en/alerts/unsubscribe/{secret}/")
+    assert response.status_code == 500
+    lines = [JSONFormatter().format(r) for r in caplog.records]
+    assert [json.loads(line)["message"] for line in lines if "ERROR" in line] == [
+        "Internal Server Error: /en/alerts/unsubscribe/[token]/"
+    ]
+    assert not any(secret in line for line in lines)
+
+
+def test_files_of_previews_never_confirmed_are_removed_a_day_later(english_admin):
+    from programmes import uploads
+
+    OrganisationFactory(slug="org", name_en="Org")
+    old = _upload(english_admin, _csv("slug,title_en,organisation", "a,A,org"), "list.csv")
+    old_path = uploads.folder() / old.context["confirm_form"].initial["import_file_name"]
+    stranger = uploads.folder() / "not-ours.txt"
+    stranger.write_text("x")
+    day_ago = time.time() - uploads.MAX_AGE_SECONDS - 60
+    os.utime(old_path, (day_ago, day_ago))
+    os.utime(stranger, (day_ago, day_ago))
+    try:
+        new = _upload(english_admin, _csv("slug,title_en,organisation", "b,B,org"), "list.csv")
+        new_path = uploads.folder() / new.context["confirm_form"].initial["import_file_name"]
+        assert (old_path.exists(), new_path.exists(), stranger.exists()) == (False, True, True)
+    finally:
+        stranger.unlink()
