@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # Each request reads the directory version once (programmes/versioning.py).
     "programmes.versioning.DirectoryVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "programmes.middleware.PermissionsPolicyMiddleware",
     # Static files straight after the HTTPS redirect: no session, locale or CSRF work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "programmes.middleware.ContentSecurityPolicyMiddleware",
@@ -204,6 +205,22 @@ if not SECURE_HSTS_PRELOAD:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Powerful browser features no page of ours uses (programmes.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Set when our own reverse proxy (nginx, a load balancer) stands in front of Django. Only then are
 # its headers trusted: X-Forwarded-Proto for HTTPS, and the last X-Forwarded-For entry as the
@@ -215,6 +232,9 @@ if BEHIND_PROXY:
 
 # The admin's address; moving it off /admin/ cuts the noise of scripted login attempts.
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+# The admin's sign-in is the only one: an unsafe or missing ?next= leads to the admin's index
+# (Django's default, /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Content Security Policy (django-csp). Public pages run no script of ours: only elements that
 # carry the request's nonce (the programme page's JSON-LD) are allowed, never inline handlers.
@@ -259,6 +279,12 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # Identical search pages are served from the cache for this long (0: never; the benchmarks
 # measure the uncached page). Any change to the directory invalidates them at once.
 SEARCH_PAGE_CACHE_SECONDS = int(os.environ.get("SEARCH_PAGE_CACHE_SECONDS", "60"))
+# Feeds, calendars of searches, "Download these results" and sitemap sections read many rows:
+# each address may have at most this many of them built a minute (copies served from the cache
+# are not counted); past that, 429 with Retry-After.
+EXPENSIVE_REQUESTS_PER_MINUTE = int(os.environ.get("EXPENSIVE_REQUESTS_PER_MINUTE", "30"))
+# A sitemap section is built once per change of the directory and kept at most this long.
+SITEMAP_CACHE_SECONDS = int(os.environ.get("SITEMAP_CACHE_SECONDS", str(60 * 60)))
 # Each process keeps the id sets of recent word matches (search.MatchCache) up to this many
 # bytes (an entry is 8 bytes per matching programme); 0 turns it off.
 SEARCH_MATCH_CACHE_BYTES = int(os.environ.get("SEARCH_MATCH_CACHE_BYTES", str(32 * 2**20)))
@@ -286,11 +312,13 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Our resource writes each programme's history itself, saying which columns changed, for the
 # admin and the command line alike; the library's own entries would repeat it.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-# The uploaded file waits between preview and confirmation. By default in a temporary file on
+# The uploaded file waits between preview and confirmation (programmes/uploads.py: random
+# names, offered to the previewing session only). By default in a private temporary folder on
 # the server that showed the preview, which another app server cannot read; with Redis it
 # waits in the shared cache instead.
-if REDIS_URL:
-    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = (
+    "programmes.uploads.PrivateCacheStorage" if REDIS_URL else "programmes.uploads.PrivateFolderStorage"
+)
 
 # --- Directory -------------------------------------------------------------------------
 PROGRAMMES_PER_PAGE = 20

@@ -1,25 +1,20 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from programmes.sitemaps import SITEMAPS
+from programmes import sitemaps
 from programmes.views import healthz, robots_txt
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Outside the language prefix, for load balancers (see docs/deploy.md).
     path("healthz", healthz, name="healthz"),
-    # One index for every language, one file per section (paged past 50,000 URLs); each entry
-    # lists its kk/ru/en alternates.
-    path(
-        "sitemap.xml",
-        sitemaps.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap"},
-        name="sitemap-index",
-    ),
-    path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # One index for every language, one file per section (pages of SECTION_SIZE items), each
+    # built once per change of the directory (programmes/sitemaps.py); each entry lists its
+    # kk/ru/en alternates.
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemap-<section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
 ]
 

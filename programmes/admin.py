@@ -23,7 +23,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from . import history, resources, services
+from . import history, resources, services, uploads
 from .choices import ReportStatus, ReviewReason
 from .models import (
     CHECKED_LINKS,
@@ -351,6 +351,37 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
         )
         response["Content-Disposition"] = 'attachment; filename="programmes-import-template.xlsx"'
         return response
+
+    # --- The uploaded file between preview and confirmation (uploads.py) ----------------------
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:  # the preview (the confirmation builds the form again)
+            uploads.remember(request.session, initial["import_file_name"])
+        return initial
+
+    def process_import(self, request, **kwargs):
+        """The confirmation: only a file this session's preview offered, read from the private
+        storage; anything else (a path, an old or foreign name, a file gone) is refused with a
+        message and nothing is read or deleted."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        name = request.POST.get("import_file_name", "")
+        if uploads.claim(request.session, name):
+            try:
+                return super().process_import(request, **kwargs)
+            except uploads.UploadMissing:
+                pass
+        messages.error(
+            request,
+            _(
+                "This file is no longer waiting to be imported (it was imported already, or the "
+                "preview is too old). Upload it again."
+            ),
+        )
+        return HttpResponseRedirect(reverse("admin:programmes_programme_import"))
 
     def add_data_read_fail_error_to_form(self, form, e):
         # The library names the exception class; staff need to know what is wrong with the file.

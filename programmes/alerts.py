@@ -2,7 +2,7 @@
 emails they send (``manage.py send_alerts``).
 
 Every link in an email carries either a subscription's random token (confirm, unsubscribe) or
-the address signed with the site's key (the "manage my alerts" page): nothing guessable.
+the address's keyed digest (the "manage my alerts" page): nothing guessable, nothing readable.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from django.utils.translation import gettext, ngettext
 
 from .caching import count_in_window
 from .filters import ProgrammeFilter
-from .models import Alert, Programme, Reminder, Subscription
+from .models import Alert, Programme, Reminder, Subscription, email_digest
+from .text import clean_text
 
 logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "programmes.alerts.confirm"
-MANAGE_SALT = "programmes.alerts.manage"
 EARLY_REMINDER_DAYS = 14
 FINAL_REMINDER_DAYS = 3
 
@@ -75,16 +75,20 @@ def subscription_for_confirm_token(value: str) -> Subscription | None:
 
 
 def manage_token(email: str) -> str:
-    """The "manage my alerts" link's token: the address, signed. It does not expire, so the link
-    in an old email still works; it only ever shows and cancels that address's subscriptions."""
-    return signing.dumps(normalise_email(email), salt=MANAGE_SALT, compress=True)
+    """The "manage my alerts" link's token: the address's keyed digest (models.email_digest).
+    It reveals nothing about the address (a signed address was readable without the key), cannot
+    be made without SECRET_KEY, and does not expire: the link in an old email still works while
+    the address has any alert or reminder, and only ever shows and cancels those."""
+    return email_digest(email)
 
 
 def email_for_manage_token(value: str) -> str | None:
-    try:
-        return str(signing.loads(value, salt=MANAGE_SALT))
-    except signing.BadSignature:
-        return None
+    """The address whose subscriptions a manage token lists, while it has any."""
+    for model in (Alert, Reminder):
+        email = model.objects.for_email_digest(value).values_list("email", flat=True).first()
+        if email is not None:
+            return email
+    return None
 
 
 def find_subscription(token: str) -> Subscription | None:
@@ -184,16 +188,20 @@ def _send(subscription: Subscription, subject: str, template: str, context: dict
         "site_url": absolute_url(reverse("programmes:home")),
         "language": subscription.language,
     }
+    # Control characters (in a title stored before text was cleaned on save) have no place in
+    # a header or a body: a mail server may refuse the message (text.py).
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"programmes/email/{template}.txt", context),
+        subject=" ".join(clean_text(subject, multiline=False).split()),
+        body=clean_text(render_to_string(f"programmes/email/{template}.txt", context)),
         to=[subscription.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string(f"programmes/email/{template}.html", context), "text/html")
+    message.attach_alternative(
+        clean_text(render_to_string(f"programmes/email/{template}.html", context)), "text/html"
+    )
     message.send()
 
 

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from . import versioning
+from .middleware import client_ip
 
 # How long an entry under a version is kept at most; a new version makes it unreachable anyway.
 TIMEOUT = 3600
@@ -116,33 +117,108 @@ def forget_expired_counts() -> int:
         return removed + cursor.rowcount
 
 
-def cached_page(view):
+def cached_page(view=None, *, parameters: tuple[str, ...] | None = None, throttled: bool = False):
     """Serve a public GET page from the cache for identical requests until the data changes.
 
     The key is the generation, the language and the address with its parameters in a fixed
-    order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page). Nothing
-    personal is ever stored or served: requests carrying a session or messages (staff who are
-    logged in) bypass the cache, and a response that used a CSRF token, set a cookie or read the
-    session is not stored.
+    order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page); with
+    ``parameters``, only those count (the page ignores the others, so a page asked with made-up
+    parameters is the same page, and one cache entry). Nothing personal is ever stored or
+    served: requests carrying a session or messages (staff who are logged in) bypass the cache,
+    and a response that used a CSRF token, set a cookie or read the session is not stored.
+
+    ``throttled``: for pages that read many rows (feeds, calendars, exports), each address may
+    have at most EXPENSIVE_REQUESTS_PER_MINUTE of them built a minute (copies from the cache are
+    not counted); past that, 429. Whoever varies the words to miss the cache cannot hold every
+    worker.
     """
+    if view is None:
+        return lambda view: cached_page(view, parameters=parameters, throttled=throttled)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         timeout = settings.SEARCH_PAGE_CACHE_SECONDS
-        if not timeout or request.method != "GET" or _personal(request):
-            return view(request, *args, **kwargs)
+        key = None
         version = versioning.current()
-        key = _page_key(request, version)
-        cached = cache.get(key) if version.cacheable else None
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
+        if timeout and request.method == "GET" and not _personal(request) and version.cacheable:
+            key = _page_key(request, version, parameters)
+            cached = cache.get(key)
+            if cached is not None:
+                return _restored(cached)
+        if throttled and not allow_expensive_request(request):
+            return too_many_requests()
         response = view(request, *args, **kwargs)
-        if version.cacheable and _storable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), timeout)
+        if key is not None and _storable(request, response):
+            cache.set(key, _stored(response), timeout)
         return response
 
     return wrapper
+
+
+# Headers a cached copy keeps besides its content type: downloads keep their file name, feeds
+# and sitemaps their dates and robots header.
+KEPT_HEADERS = ("Content-Disposition", "Last-Modified", "X-Robots-Tag")
+
+
+def _stored(response) -> tuple[bytes, dict[str, str]]:
+    headers = {name: response[name] for name in ("Content-Type", *KEPT_HEADERS) if response.has_header(name)}
+    return response.content, headers
+
+
+def _restored(cached) -> HttpResponse:
+    content, headers = cached[0], dict(cached[1])
+    response = HttpResponse(content, content_type=headers.pop("Content-Type", None))
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def cached_by_generation(request, key: str, timeout: int, build):
+    """``build()``'s response, built once per change of the directory (or ``timeout``) for
+    everyone: for pages that do not depend on the visitor, such as the sitemap."""
+    version = versioning.current()
+    key = f"generation:{version.key}:{key}"
+    cached = cache.get(key) if version.cacheable else None
+    if cached is not None:
+        return _restored(cached)
+    if not allow_expensive_request(request):
+        return too_many_requests()
+    # Another process building the same file (a shared cache tells): come back shortly rather
+    # than build it a second time (six crawlers at once used to hold every worker).
+    building = f"{key}:building"
+    if not cache.add(building, 1, timeout=60):
+        response = HttpResponse(status=503)
+        response["Retry-After"] = "10"
+        return response
+    try:
+        response = build()
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code == 200 and version.cacheable:
+            cache.set(key, _stored(response), timeout)
+    finally:
+        cache.delete(building)
+    return response
+
+
+def allow_expensive_request(request) -> bool:
+    """Count one page built from many rows for the visitor's address; False past
+    EXPENSIVE_REQUESTS_PER_MINUTE in the current minute."""
+    key = f"expensive:{client_ip(request) or 'unknown'}"
+    return count_in_window(key, 60) <= settings.EXPENSIVE_REQUESTS_PER_MINUTE
+
+
+def too_many_requests() -> HttpResponse:
+    response = HttpResponse(
+        gettext(
+            "Too many feeds, calendars, downloads or sitemaps from your address. "
+            "Please try again in a minute."
+        ),
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "60"
+    return response
 
 
 def _personal(request) -> bool:
@@ -160,10 +236,17 @@ def _storable(request, response) -> bool:
     )
 
 
-def _page_key(request, version: versioning.Version) -> str:
+def _page_key(request, version: versioning.Version, parameters: tuple[str, ...] | None = None) -> str:
     # Parameters sorted by name; the values of one parameter keep their order (for a repeated
     # single-valued parameter the last one counts).
-    query = urlencode([(name, value) for name, values in sorted(request.GET.lists()) for value in values])
+    query = urlencode(
+        [
+            (name, value)
+            for name, values in sorted(request.GET.lists())
+            if parameters is None or name in parameters
+            for value in values
+        ]
+    )
     # Scheme and host too: the page holds absolute links (hreflang alternates).
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(address.encode()).hexdigest()

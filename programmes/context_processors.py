@@ -2,17 +2,20 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
 
+from .filters import known_query
+
 
 def languages(request):
     """The current page in every language, for the switcher and the hreflang alternates.
 
-    The query string is kept, so switching language keeps the search.
+    The search's parameters are kept, so switching language keeps the search.
     """
     current = get_language()
     # "//evil.example/en/…" is a valid request path but a protocol-relative URL in a link:
     # collapse leading slashes so every link stays on this site.
     path = "/" + request.path.lstrip("/")
-    query = request.META.get("QUERY_STRING", "")
+    # The page's own parameters only: unknown ones are not copied into every link.
+    query = known_query(request.GET).urlencode()
     links = []
     for code, _name in settings.LANGUAGES:
         url = translate_url(path, code)

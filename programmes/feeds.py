@@ -17,10 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language, gettext
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
-from .filters import ProgrammeFilter
+from .caching import cached_page
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
 from .models import Programme
+from .text import clean_text
 
 FEED_LIMIT = 50
 CALENDAR_LIMIT = 500
@@ -31,7 +34,7 @@ def _search(request) -> ProgrammeFilter:
 
 
 def _query(request) -> str:
-    query = request.GET.copy()
+    query = known_query(request.GET)
     query.pop("page", None)
     return f"?{query.urlencode()}" if query else ""
 
@@ -42,11 +45,41 @@ class FeedSearch:
     query: str  # "?sector=film…" or ""
 
 
+class _CleanXMLGenerator(SimplerXMLGenerator):
+    """Writes text and attributes without control characters: Django's generator refuses the
+    whole feed for one of them (a title stored before text was cleaned on save, or the words of
+    the search itself)."""
+
+    def characters(self, content):
+        super().characters(clean_text(content))
+
+    def startElement(self, name, attrs):
+        super().startElement(name, {key: clean_text(value) for key, value in (attrs or {}).items()})
+
+
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose summaries are declared what they are: plain text (Django declares them HTML,
+    so a reader would render a summary's "<b>" as markup)."""
+
+    def write(self, outfile, encoding):
+        handler = _CleanXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class SearchFeed(Feed):
     """The newest programmes of any search (same parameters as the search page), newest first.
     The feed's object is the search: one Feed instance serves every request."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def get_object(self, request):
         return FeedSearch(_search(request), _query(request))
@@ -89,7 +122,9 @@ class SearchFeed(Feed):
         return [str(term) for term in (*programme.types.all(), *programme.sectors.all())]
 
 
-search_feed = SearchFeed()
+# Each reads up to FEED_LIMIT / CALENDAR_LIMIT programmes: cached per search, and throttled
+# per address when built (caching.cached_page).
+search_feed = cached_page(SearchFeed(), parameters=PUBLIC_PARAMETERS, throttled=True)
 
 
 # --- iCalendar ---------------------------------------------------------------------------------------
@@ -101,7 +136,7 @@ def _calendar(name: str) -> icalendar.Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", clean_text(name, multiline=False))
     # All-day dates are Almaty's dates; calendar apps that honour this show them on those days.
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     return calendar
@@ -113,14 +148,14 @@ def _event(programme: Programme, kind: str, day: datetime.date, url: str) -> ica
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     summary = (
         gettext("Deadline: %(title)s") if kind == "closes" else gettext("Applications open: %(title)s")
-    ) % {"title": programme.title}
+    ) % {"title": clean_text(programme.title, multiline=False)}
     event = icalendar.Event()
     event.add("uid", f"programme-{programme.pk}-{kind}@{host}")
     event.add("dtstamp", programme.updated_at)
     event.add("dtstart", day)
     event.add("dtend", day + datetime.timedelta(days=1))
     event.add("summary", summary)
-    event.add("description", f"{programme.summary}\n\n{url}".strip())
+    event.add("description", f"{clean_text(programme.summary)}\n\n{url}".strip())
     event.add("url", url)
     event.add("transp", "TRANSPARENT")
     return event
@@ -145,6 +180,7 @@ def programme_calendar(request, slug):
 
 
 @require_GET
+@cached_page(parameters=PUBLIC_PARAMETERS, throttled=True)
 def search_calendar(request):
     """The closing dates, from today on, of every programme a search finds."""
     today = timezone.localdate()

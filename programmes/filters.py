@@ -16,6 +16,7 @@ import django_filters
 import numpy as np
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -119,6 +120,21 @@ SAVED_PARAMETERS = (
     "closing_within",
 )
 _SLUG_PARAMETERS = {"type", "sector", "city", "applicant", "business_size", "organisation"}
+# Every parameter the search page reads. Anything else is dropped from the page's own links
+# and from its cache key (known_query): a query string with hundreds of made-up parameters
+# must not be copied into every link of the page, nor make each such page a cache entry.
+PUBLIC_PARAMETERS = (*SAVED_PARAMETERS, "sort", "page")
+
+
+def known_query(data) -> QueryDict:
+    """``data`` (a QueryDict) with the search page's own parameters only, each with at most
+    MAX_VALUES_PER_PARAMETER values, in their order."""
+    query = QueryDict(mutable=True)
+    for name in PUBLIC_PARAMETERS:
+        values = data.getlist(name)[:MAX_VALUES_PER_PARAMETER]
+        if values:
+            query.setlist(name, values)
+    return query
 
 
 def normalised_query(data) -> str:
@@ -184,8 +200,12 @@ class ProgrammeFilter(django_filters.FilterSet):
     business_size = SlugFilter(
         label=_("Business size"), queryset=BusinessSize.objects.all(), method="filter_business_sizes"
     )
+    # Only organisations with a public page may be named: one with nothing but drafts (such as
+    # the placeholder public suggestions are filed under) is an unknown slug like any other.
     organisation = SlugFilter(
-        label=_("Organisation"), queryset=Organisation.objects.all(), method="filter_organisations"
+        label=_("Organisation"),
+        queryset=Organisation.objects.with_published_programmes(),
+        method="filter_organisations",
     )
     amount = AmountFilter(label=_("Award amount"), method="filter_amount")
     currency = django_filters.ChoiceFilter(

@@ -1,7 +1,10 @@
 """The public forms: report a problem with a programme page, suggest a programme, subscribe to
 alerts and reminders (the search itself is filters.py)."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +45,43 @@ class WebAddressField(forms.URLField):
     default_validators = [URLValidator(schemes=["http", "https"])]
 
 
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_ASCII_DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+INVALID_EMAIL = _("Enter a valid email address, such as name@example.kz.")
+
+
+def validate_sendable_email(value: str) -> None:
+    """An address the mail layer can send to unchanged: a plain ASCII local part, and a domain
+    that IDNA encodes to letters, digits and hyphens and decodes back to what was typed.
+
+    Django's EmailValidator accepts more (quoted local parts with control characters, any
+    character above U+00A1 in a domain): "x@ex\u2028ample.com" passes it and then either fails
+    in sending or, worse, is silently sent to "example.com" by IDNA's mapping.
+    """
+    local, _at, domain = value.rpartition("@")
+    if not _LOCAL_PART.fullmatch(local) or len(local) > 64:
+        raise ValidationError(INVALID_EMAIL, code="invalid")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+        unchanged = ascii_domain.encode("ascii").decode("idna").lower() == domain.lower()
+    except UnicodeError:
+        raise ValidationError(INVALID_EMAIL, code="invalid") from None
+    if not unchanged or not _ASCII_DOMAIN.fullmatch(ascii_domain.lower()):
+        raise ValidationError(INVALID_EMAIL, code="invalid")
+
+
+class SendableEmailField(forms.EmailField):
+    """An email address we can write to (validate_sendable_email), with the field's own message."""
+
+    def run_validators(self, value):
+        super().run_validators(value)
+        if value not in self.empty_values:
+            try:
+                validate_sendable_email(value)
+            except ValidationError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 EMAIL_HELP = _("Only if we may write to you about it. Never shown on the site.")
 
 
@@ -52,7 +92,7 @@ class ProblemReportForm(PublicForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("For example: the deadline has moved, the link no longer works, the amount has changed."),
     )
-    email = forms.EmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
+    email = SendableEmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
 
     field_order = ["message", "email"]
 
@@ -71,19 +111,19 @@ class SuggestionForm(PublicForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Who can apply, what support or how much money, deadlines: whatever you know."),
     )
-    email = forms.EmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
+    email = SendableEmailField(label=_("Your email (optional)"), required=False, help_text=EMAIL_HELP)
 
     field_order = ["name", "organisation", "website", "offers", "email"]
 
 
 class ReminderForm(forms.Form):
-    email = forms.EmailField(
+    email = SendableEmailField(
         label=_("Your email address"),
         max_length=254,
         # Django has no Kazakh wording for these; ours are in all three languages.
         error_messages={
             "required": _("Enter your email address."),
-            "invalid": _("Enter a valid email address, such as name@example.kz."),
+            "invalid": INVALID_EMAIL,
         },
     )
 

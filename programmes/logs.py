@@ -3,11 +3,18 @@
 import datetime
 import json
 import logging
+import re
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is a field.
 # Django attaches the whole request to its error records: its text carries the query string
 # (possibly an e-mail address), so it is left out; method and path are in the request log.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "request"}
+
+
+# The secret in a subscription link (confirm, unsubscribe, manage: programmes/urls.py), wherever
+# a line quotes such a path: Django's own "Internal Server Error: /ru/alerts/confirm/…/" too.
+# (The request log replaces it already: middleware.loggable_path.)
+_TOKEN_IN_PATH = re.compile(r"(/alerts/(?:confirm|unsubscribe|manage)/)[^/\s\"'?#]+")
 
 
 class JSONFormatter(logging.Formatter):
@@ -30,4 +37,4 @@ class JSONFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         # default=str: a stray object in ``extra`` (a request, a user) must not lose the line.
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _TOKEN_IN_PATH.sub(r"\1[token]", json.dumps(entry, ensure_ascii=False, default=str))

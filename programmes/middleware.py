@@ -27,6 +27,20 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+REDACTED = "[token]"
+
+
+def loggable_path(request) -> str:
+    """The request's path with any secret it carries replaced: the confirm, unsubscribe and
+    manage links hold the token that is their only authority (their URL patterns name it
+    ``token``), and whoever reads the logs must not be able to use them."""
+    match = getattr(request, "resolver_match", None)
+    token = match.kwargs.get("token") if match is not None else None
+    if token:
+        return request.path.replace(token, REDACTED)
+    return request.path
+
+
 class RequestLogMiddleware:
     """One structured line per request: method, path (never the query string, which may hold an
     e-mail address or a search someone would rather keep), status, duration, user id."""
@@ -40,15 +54,16 @@ class RequestLogMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         user = getattr(request, "user", None)
         level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        path = loggable_path(request)
         request_log.log(
             level,
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
@@ -67,3 +82,17 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             # A nonce in script-src would make browsers ignore the admin's 'unsafe-inline'.
             parts.nonce = None
         return parts
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header (settings.PERMISSIONS_POLICY): the site uses no camera,
+    microphone, location, payment or other powerful browser feature, so no page (nor anything
+    injected into one) may ask for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -15,6 +15,7 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Va
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import get_translation_fields
@@ -32,6 +33,7 @@ from .choices import (
     ReviewReason,
     Status,
 )
+from .text import clean_instance_text
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
 
@@ -686,6 +688,7 @@ class Programme(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        clean_instance_text(self)  # before the derived search columns are computed from it
         self.refresh_kzt_amounts()
         self.refresh_search_text()
         forgotten = self.forget_stale_checks()
@@ -1036,6 +1039,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+EMAIL_DIGEST_SALT = "programmes.alerts.manage"
+
+
+def email_digest(email: str) -> str:
+    """An address's keyed digest (HMAC-SHA256 under SECRET_KEY), the same for every spelling."""
+    return salted_hmac(EMAIL_DIGEST_SALT, email.strip().lower(), algorithm="sha256").hexdigest()
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)
@@ -1047,6 +1058,9 @@ class SubscriptionQuerySet(models.QuerySet):
     def for_email(self, email: str):
         return self.filter(email=email.strip().lower())
 
+    def for_email_digest(self, digest: str):
+        return self.filter(email_digest=digest)
+
 
 class Subscription(models.Model):
     """What alerts and reminders share: an address that confirmed it wants the emails (double
@@ -1055,6 +1069,9 @@ class Subscription(models.Model):
     email = models.EmailField(_("email address"), max_length=254)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
     token = models.CharField(max_length=64, default=new_token, editable=False)
+    # The "manage my alerts" link's token: the address's HMAC under SECRET_KEY (email_digest),
+    # which reveals nothing about the address and cannot be made without the key.
+    email_digest = models.CharField(max_length=64, editable=False, db_index=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
@@ -1069,6 +1086,10 @@ class Subscription(models.Model):
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        self.email_digest = email_digest(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def is_confirmed(self) -> bool:

@@ -57,6 +57,7 @@ from .models import (
     Sector,
 )
 from .search import normalise
+from .text import clean_instance_text, clean_text
 from .translation import ProgrammeTranslationOptions
 from .transliteration import to_latin
 
@@ -67,6 +68,8 @@ BATCH_SIZE = 500
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 REQUIRED_COLUMNS = ("slug", "organisation")
 TITLE_COLUMNS = tuple(f"title_{lang}" for lang in LANGUAGES)
+# What ProgrammeAdmin.publish requires (permissions=["change"]); an import that publishes, too.
+PUBLISH_PERMISSION = "programmes.change_programme"
 
 
 def _translated(name: str) -> list[str]:
@@ -406,6 +409,9 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
         # Who imports which file, for the new organisations' history (set by the resource).
         self.history_user = None
         self.history_reason = ""
+        # Who imports: a new organisation needs their right to add organisations (None: the
+        # command line without --user).
+        self.permission_user = None
 
     def lookup(self) -> dict[str, Organisation]:
         if self._lookup is None:
@@ -426,6 +432,13 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
         key = normalise(name)
         organisation = self.lookup().get(key)
         if organisation is None:
+            if self.permission_user is not None and not self.permission_user.has_perm(
+                "programmes.add_organisation"
+            ):
+                raise ValueError(
+                    gettext("“%(name)s” is not a known organisation, and you may not add organisations.")
+                    % {"name": name}
+                )
             organisation = Organisation(
                 slug=self._free_slug(name),
                 kind=OrganisationKind.COMPANY,
@@ -571,6 +584,10 @@ class ProgrammeResource(resources.ModelResource):
         self.updated_instances: list[Programme] = []
         self.history_user = None
         self.history_reason = ""
+        # Who the rows are written for (admin and --user): each new, changed or published row
+        # needs that user's add, change or publish right (check_row_permissions).
+        self.permission_user = None
+        self.original_state: str | None = None
 
     # --- import: all or nothing ------------------------------------------------------------
 
@@ -624,9 +641,11 @@ class ProgrammeResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         user = kwargs.get("user")
         self.history_user = user if getattr(user, "pk", None) else None
+        self.permission_user = self.history_user
         self.history_reason = gettext("Import of “%(file)s”") % {"file": kwargs.get("file_name") or "—"}
         self.fields["organisation"].widget.history_user = self.history_user
         self.fields["organisation"].widget.history_reason = self.history_reason
+        self.fields["organisation"].widget.permission_user = self.permission_user
         headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
         dataset.headers = headers
         # LibreOffice and Excel keep thousands of empty rows at the end of a sheet.
@@ -742,10 +761,13 @@ class ProgrammeResource(resources.ModelResource):
         # misspelt sector would surface as a crash instead of a row error. Check them here.
         errors = {}
         self.row_terms = {}
+        self.original_state = instance.state if instance.pk else None
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        # Before the comparison with the stored row: what is saved is the cleaned text (text.py).
+        clean_instance_text(instance)
         for field in self.m2m_fields:
             if field.column_name in row:
                 try:
@@ -774,8 +796,34 @@ class ProgrammeResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         for message in instance.broken_rules():
             errors.setdefault(NON_FIELD_ERRORS, []).append(message)
+        for attribute, message in self.check_row_permissions(instance):
+            errors.setdefault(attribute, []).append(message)
         if errors:
             raise ValidationError(errors)
+
+    def check_row_permissions(self, instance) -> list[tuple[str, str]]:
+        """What the importing user may not do with this row (only rows that would be written get
+        here: unchanged ones are skipped before validation). The import permission alone lets
+        one read a file in; creating needs *add*, changing needs *change*, and making a programme
+        public needs what the admin's publish action needs (*change*), for new rows too."""
+        user = self.permission_user
+        if user is None:  # the command line without --user: whoever runs it has the database
+            return []
+        problems = []
+        if instance.pk is None and not user.has_perm("programmes.add_programme"):
+            problems.append(
+                (NON_FIELD_ERRORS, gettext("You may not add programmes; this row would create one."))
+            )
+        if instance.pk is not None and not user.has_perm("programmes.change_programme"):
+            problems.append(
+                (NON_FIELD_ERRORS, gettext("You may not change programmes; this row would change one."))
+            )
+        publishing = (
+            instance.state == PublicationState.PUBLISHED and self.original_state != PublicationState.PUBLISHED
+        )
+        if publishing and not user.has_perm(PUBLISH_PERMISSION):
+            problems.append(("state", gettext("You may not publish programmes.")))
+        return problems
 
     def save_instance(self, instance, is_create, row, **kwargs):
         """Updates are saved at once; new programmes are inserted in batches (see _flush_new),
@@ -917,7 +965,9 @@ class _NeutralisingFormat:
     def export_data(self, dataset, **kwargs):
         safe = tablib.Dataset(headers=dataset.headers, title=dataset.title)
         for row in dataset:
-            safe.append([neutralise_formula(cell) for cell in row])
+            # Control characters stored before text was cleaned on save would make openpyxl
+            # refuse the whole workbook (text.py).
+            safe.append([neutralise_formula(clean_text(cell)) for cell in row])
         return super().export_data(safe, **kwargs)
 
 

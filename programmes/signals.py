@@ -2,7 +2,7 @@
 processes keep is keyed on the directory version, which database triggers advance: versioning.py.)"""
 
 from django.db import connections
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from . import search, services, versioning
@@ -14,6 +14,16 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+from .text import clean_instance_text
+
+
+@receiver(pre_save)
+def text_cleaned(sender, instance, raw=False, **kwargs):
+    # Whatever saves a row of ours (the admin, the public forms, services, revert), control
+    # characters never reach the database: one ESC in a title would break the feed and the XLSX
+    # export for everyone (text.py). Fixture loads (raw) are stored as they are.
+    if not raw and sender._meta.app_label == "programmes":
+        clean_instance_text(instance)
 
 
 @receiver([post_save, post_delete], sender=ExchangeRate)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import alerts, index, resources, services, spam
 from .caching import cached_page, cached_terms
-from .filters import DEFAULT_STATUSES, FacetOption, ProgrammeFilter, normalised_query
+from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, ProgrammeFilter, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
@@ -61,7 +61,7 @@ def home(request):
     )
 
 
-@cached_page
+@cached_page(parameters=PUBLIC_PARAMETERS)
 def programme_list(request):
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
@@ -84,6 +84,7 @@ def programme_list(request):
 PUBLIC_EXPORT_FORMATS = {"csv": resources.CSV, "xlsx": resources.XLSX}
 
 
+@cached_page(parameters=PUBLIC_PARAMETERS, throttled=True)
 def programme_export(request, file_type):
     """The search page's results as a spreadsheet: same parameters, all pages up to a cap."""
     if file_type not in PUBLIC_EXPORT_FORMATS:
@@ -402,6 +403,10 @@ def manage_subscriptions(request, token):
         subscription = alerts.find_subscription(request.POST.get("subscription", ""))
         if subscription is not None and subscription.email == email:
             subscription.delete()
+        if alerts.email_for_manage_token(token) is None:  # that was the last one
+            return _message(
+                request, gettext("Unsubscribed"), gettext("You will get no more of these emails.")
+            )
         return redirect(reverse("programmes:manage", args=[token]))
     return render(
         request,
@@ -416,8 +421,12 @@ def manage_subscriptions(request, token):
 
 @require_GET
 def robots_txt(request):
-    """Crawlers: the sitemap, and no admin, exports, saved-search feeds or subscription links."""
-    lines = ["User-agent: *", f"Disallow: /{settings.ADMIN_URL}"]
+    """Crawlers: the sitemap, and no exports, saved-search feeds or subscription links. The
+    admin is named only at its default address: a moved ADMIN_URL is meant to be unknown, and
+    robots.txt would publish it (the admin's pages need a login anyway)."""
+    lines = ["User-agent: *"]
+    if settings.ADMIN_URL == "admin/":
+        lines.append("Disallow: /admin/")
     for code, _name in settings.LANGUAGES:
         lines += [
             f"Disallow: /{code}/programmes/export.",

@@ -1,6 +1,7 @@
 """Search alerts and deadline reminders: double opt-in, digests, reminders, unsubscribing."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -195,6 +196,35 @@ def test_bad_email_is_refused_with_a_message_in_the_page_language(client, taxono
     )
     assert not Alert.objects.exists()
     assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x@ex\u2028ample.com",  # IDNA would quietly send it to example.com
+        "x@ex\ufffdample.com",  # IDNA cannot encode it: the send failed with a 500
+        '"a\x01b"@example.kz',  # a quoted local part with a control character
+        "aигерим@example.kz",  # a local part the mail layer cannot send without SMTPUTF8
+    ],
+)
+def test_addresses_the_mail_layer_cannot_send_to_are_form_errors(client, taxonomy, today, email):
+    programme = film_grant(taxonomy)
+    for url, data in (
+        ("/en/alerts/", {"email": email, "frequency": "weekly", "query": ""}),
+        (f"/en/programmes/{programme.slug}/remind/", {"email": email}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400, url
+        assert "Enter a valid email address, such as name@example.kz." in response.content.decode()
+    assert not Alert.objects.exists()
+    assert not Reminder.objects.exists()
+    assert not mail.outbox
+
+
+def test_international_domain_names_are_accepted_and_sent(client, taxonomy, today):
+    response = subscribe(client, email="aigerim@пример.kz")
+    assert response["Location"] == "/ru/alerts/sent/"
+    assert mail.outbox[0].message()["To"] == "aigerim@xn--e1afmkfd.kz"
 
 
 def test_asking_again_sends_a_fresh_link_but_never_a_second_alert(client, taxonomy, today):
@@ -633,3 +663,56 @@ def test_story_film_grants_in_almaty(client, admin_client, taxonomy, today):
     with time_machine.travel(at(2026, 3, 4, 18), tick=False):
         assert alerts.send_due().digests == 0
     assert len(mail.outbox) == 1
+
+
+# --- Tokens reveal nothing, and the logs do not keep them (#13) ---------------------------------------
+
+
+def test_the_manage_token_reveals_nothing_about_the_address(client, taxonomy, today, settings):
+    from django.core import signing
+
+    subscribe(client, email="Aigerim@Example.kz")
+    token = link(mail.outbox[0], "manage").rstrip("/").rsplit("/", 1)[1]
+    # A keyed digest (it used to be the address, signed: base64 anyone could read).
+    assert re.fullmatch(r"[0-9a-f]{64}", token)
+    assert b"aigerim" not in bytes.fromhex(token).lower()
+    assert alerts.manage_token(" aigerim@example.KZ ") == token
+    # Another key, another token: it cannot be made without SECRET_KEY.
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+    assert alerts.manage_token("aigerim@example.kz") != token
+    # The old kind of link (the address signed, readable without the key) no longer works.
+    settings.SECRET_KEY = "django-insecure-dev-only-key-not-for-production"
+    old = signing.dumps("aigerim@example.kz", salt="programmes.alerts.manage", compress=True)
+    assert client.get(f"/ru/alerts/manage/{old}/").status_code == 404
+
+
+def test_cancelling_the_last_subscription_on_the_manage_page_says_so(client, taxonomy, today):
+    alert = subscribed(client, query="sector=film")
+    path = f"/en/alerts/manage/{alerts.manage_token(alert.email)}/"
+    response = client.post(path, {"subscription": alert.token})
+    assert response.status_code == 200
+    assert "You will get no more of these emails." in response.content.decode()
+    assert not Alert.objects.exists()
+
+
+def test_the_request_log_never_records_a_token(client, taxonomy, today, caplog):
+    import logging
+
+    from programmes.logs import JSONFormatter
+
+    subscribe(client)
+    message = mail.outbox[0]
+    paths = [link(message, name) for name in ("confirm", "unsubscribe", "manage")]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="directory.request"):
+        for path in paths:
+            client.get(path)
+    lines = [JSONFormatter().format(r) for r in caplog.records if r.name == "directory.request"]
+    assert [json.loads(line)["path"] for line in lines] == [
+        "/ru/alerts/confirm/[token]/",
+        "/ru/alerts/unsubscribe/[token]/",
+        "/ru/alerts/manage/[token]/",
+    ]
+    for path in paths:
+        secret = path.rstrip("/").rsplit("/", 1)[1]
+        assert not any(secret in line for line in lines)

@@ -270,3 +270,21 @@ def test_rate_counts_in_redis_always_expire(redis_cache, settings):
     server.persist(name)
     assert caching.count_in_window("someone", 60) == 4
     assert 0 < server.ttl(name) <= 60
+
+
+def test_unknown_parameters_are_neither_echoed_nor_cached_apart(client, grant, django_assert_num_queries):
+    """#13: hundreds of made-up parameters made a 171 KB page of a 6 KB query, cached as is."""
+    junk = "&".join(f"junk{i}=x{'y' * 10}" for i in range(300))
+    plain = client.get(SEARCH + "?sector=film&page=1")
+    response = _served_from_cache(client, SEARCH + f"?{junk}&sector=film&page=1", django_assert_num_queries)
+    assert response.content == plain.content
+    assert b"junk" not in plain.content
+    assert titles(response) == ["Film grant"]
+    # The language switcher and the pager keep the search, and only the search.
+    html = client.get(SEARCH + f"?{junk}&sector=film&status=open&utm_source=x&q=grant").content.decode()
+    assert 'href="/ru/programmes/?q=grant&amp;sector=film&amp;status=open"' in html
+    assert "junk" not in html
+    assert "utm_source" not in html
+    feed = client.get(f"/en/programmes/feed.atom?{junk}&sector=film").content.decode()
+    assert "junk" not in feed
+    assert 'href="http://testserver/en/programmes/feed.atom?sector=film"' in feed

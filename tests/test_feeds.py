@@ -8,6 +8,8 @@ import icalendar
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programmes.choices import PublicationState
 from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory, SectorFactory
@@ -221,3 +223,141 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_path
             assert f"Disallow: /{lang}/{path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert not any(re.match(r"Disallow: /(kk|ru|en)/programmes/$", line) for line in lines)
+
+
+# --- Second round (#13) ---------------------------------------------------------------------------------
+
+
+def test_feed_summaries_are_declared_plain_text(client, today):
+    ProgrammeFactory(summary_en="<b>Bold</b> & <i>claims</i>")
+    entry = parse_xml(client.get("/en/programmes/feed.atom").content).find(f"{ATOM}entry")
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == "<b>Bold</b> & <i>claims</i>"  # shown as typed, never as markup
+
+
+def test_organisations_with_only_drafts_are_never_named_in_public(client, today):
+    from programmes.models import Alert
+
+    hidden = OrganisationFactory(slug="secret-partner", name_en="Secret Partner")
+    ProgrammeFactory(organisation=hidden, state=PublicationState.DRAFT)
+    public = OrganisationFactory(slug="tolqyn", name_en="Tolqyn")
+    ProgrammeFactory(organisation=public, title_en="Tolqyn grant")
+
+    feed = parse_xml(client.get("/en/programmes/feed.atom?organisation=secret-partner").content)
+    assert feed.findtext(f"{ATOM}title") == "Programmes: All programmes"
+    page = client.get("/en/programmes/?organisation=secret-partner").content.decode()
+    assert "Secret Partner" not in page
+    alert_page = client.get("/en/alerts/?organisation=secret-partner&organisation=tolqyn").content.decode()
+    assert "Secret Partner" not in alert_page
+    assert "Organisation: Tolqyn" in alert_page
+    assert not Alert.objects.exists()
+    feed = parse_xml(client.get("/en/programmes/feed.atom?organisation=tolqyn").content)
+    assert feed.findtext(f"{ATOM}title") == "Programmes: Organisation: Tolqyn"
+
+
+def test_the_organisations_sitemap_dates_count_only_published_programmes(client, today):
+    organisation = OrganisationFactory(slug="tolqyn")
+    with time_machine.travel(datetime.datetime(2026, 1, 5, 12, tzinfo=ALMATY), tick=False):
+        organisation.save()
+        ProgrammeFactory(organisation=organisation)
+    with time_machine.travel(datetime.datetime(2026, 2, 20, 12, tzinfo=ALMATY), tick=False):
+        ProgrammeFactory(organisation=organisation, state=PublicationState.DRAFT)
+    document = parse_xml(client.get("/sitemap-organisations.xml").content)
+    assert [url.findtext(f"{SITEMAP}lastmod") for url in document.findall(f"{SITEMAP}url")] == [
+        "2026-01-05"
+    ] * 3
+
+
+def test_robots_txt_never_names_a_moved_admin(client, settings):
+    settings.ADMIN_URL = "back-office-7f3/"
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    assert not any("back-office" in line or "admin" in line for line in lines)
+    assert lines[:2] == ["User-agent: *", "Disallow: /kk/programmes/export."]
+
+
+# --- Expensive anonymous pages: bounded, cached, throttled (#13) ---------------------------------------
+
+
+def test_sitemap_sections_are_pages_of_a_bounded_size(client, today, monkeypatch):
+    from programmes import sitemaps
+
+    monkeypatch.setattr(sitemaps.ProgrammeSitemap, "limit", 6)  # URLs: two programmes a page
+    for n in range(5):
+        ProgrammeFactory(slug=f"p{n}")
+    index = parse_xml(client.get("/sitemap.xml").content)
+    assert [loc.text for loc in index.iter(f"{SITEMAP}loc")] == [
+        "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-programmes.xml",
+        "http://testserver/sitemap-programmes.xml?p=2",
+        "http://testserver/sitemap-programmes.xml?p=3",
+        "http://testserver/sitemap-organisations.xml",
+    ]
+    pages = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            document = parse_xml(client.get(f"/sitemap-programmes.xml?p={page}").content)
+        # Only the page's own programmes are read (Django's sitemap reads them all per page).
+        reads = [q["sql"] for q in queries.captured_queries if '"slug"' in q["sql"]]
+        assert len(reads) == 1
+        assert reads[0].endswith({1: "LIMIT 2", 2: "LIMIT 2 OFFSET 2", 3: "LIMIT 1 OFFSET 4"}[page])
+        pages.append(sorted(loc.text.split("/")[-2] for loc in document.iter(f"{SITEMAP}loc")))
+    assert pages == [["p0"] * 3 + ["p1"] * 3, ["p2"] * 3 + ["p3"] * 3, ["p4"] * 3]
+    assert sitemaps.OrganisationSitemap.limit == sitemaps.SECTION_SIZE
+    assert sitemaps.SECTION_SIZE == 1500  # URLs a file: far below the protocol's 50,000
+
+
+def test_sitemaps_are_built_once_per_change_of_the_directory(client, today, django_assert_num_queries):
+    ProgrammeFactory(slug="first")
+    built = client.get("/sitemap-programmes.xml")
+    with django_assert_num_queries(2) as captured:  # each request reads the directory version only
+        again = client.get("/sitemap-programmes.xml")
+        client.get("/sitemap-programmes.xml?utm=1")  # other parameters make no other copy
+    assert all("FROM programmes_directoryversion" in query["sql"] for query in captured.captured_queries)
+    assert again.content == built.content
+    assert again["Content-Type"] == built["Content-Type"] == "application/xml"
+    assert again["X-Robots-Tag"] == built["X-Robots-Tag"]
+    ProgrammeFactory(slug="second")  # any change: the next request builds it afresh
+    document = parse_xml(client.get("/sitemap-programmes.xml").content)
+    assert sorted({loc.text.split("/")[-2] for loc in document.iter(f"{SITEMAP}loc")}) == ["first", "second"]
+
+
+def test_a_sitemap_being_built_by_another_process_is_not_built_again(client, today):
+    from django.core.cache import cache
+
+    from programmes import caching
+
+    ProgrammeFactory(slug="first")
+    key = f"generation:{caching.generation()}:sitemap:http://testserver/sitemap-programmes.xml?p="
+    cache.set(f"{key}:building", 1)
+    response = client.get("/sitemap-programmes.xml")
+    assert (response.status_code, response["Retry-After"]) == (503, "10")
+    cache.delete(f"{key}:building")
+    assert client.get("/sitemap-programmes.xml").status_code == 200
+
+
+def test_feeds_calendars_and_exports_are_cached_and_their_building_throttled(
+    client, today, settings, django_assert_num_queries
+):
+    settings.EXPENSIVE_REQUESTS_PER_MINUTE = 3
+    ProgrammeFactory(title_en="Film grant", deadline_type="fixed", closes_on=datetime.date(2026, 4, 1))
+    export = client.get("/en/programmes/export.csv?q=film")
+    with django_assert_num_queries(1) as captured:  # the directory version only
+        cached = client.get("/en/programmes/export.csv?q=film&junk=1")
+    assert "FROM programmes_directoryversion" in captured.captured_queries[0]["sql"]
+    assert cached.content == export.content
+    assert cached["Content-Disposition"] == 'attachment; filename="programmes-en.csv"'
+    assert client.get("/en/programmes/feed.atom?q=film").status_code == 200
+    assert client.get("/en/programmes/calendar.ics?q=film").status_code == 200
+    # A fourth page built from many rows within the minute, from the same address: refused.
+    refused = client.get("/en/programmes/feed.atom?q=grant")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert refused.content.decode() == (
+        "Too many feeds, calendars, downloads or sitemaps from your address. Please try again in a minute."
+    )
+    assert client.get("/en/programmes/export.csv?q=grant").status_code == 429
+    assert client.get("/en/programmes/export.csv?q=film").status_code == 200  # from the cache
+    assert client.get("/en/programmes/feed.atom?q=grant", REMOTE_ADDR="10.0.0.2").status_code == 200
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 2, tzinfo=datetime.UTC), tick=False):
+        assert client.get("/en/programmes/calendar.ics?q=grant").status_code == 200  # a minute later

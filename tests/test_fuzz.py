@@ -9,6 +9,7 @@ about 45 s in all on SQLite; try FUZZ_EXAMPLES=20000 locally.
 import csv
 import io
 import os
+import re
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -224,6 +225,13 @@ def note_outcome(response):
     event(f"{response.status_code} {response['Content-Type'].split(';')[0]}")
 
 
+@pytest.fixture(autouse=True)
+def _no_throttle(settings):
+    # Hundreds of exports from one address would be throttled (429, tested in test_security.py);
+    # here every request must be answered.
+    settings.EXPENSIVE_REQUESTS_PER_MINUTE = 10**9
+
+
 @pytest.fixture
 def catalogue(places, today):
     """A little of everything the filters and pages look at, in three languages."""
@@ -322,3 +330,113 @@ def test_the_known_pages_pass_the_same_checks(client, catalogue, language):
         response = client.get(url)
         assert response.status_code == status, url
         assert_sound(response, url)
+
+
+# --- Control characters already stored (#13) ---------------------------------------------------------
+# Text is cleaned when saved, but rows written before that (or by raw SQL) may hold any control
+# character: every exporter must still answer. Stored with QuerySet.update, which bypasses the
+# cleaning, in every text field of the programme and its organisation.
+
+
+def _text_fields(model, options) -> list[str]:
+    from django.db import models
+
+    translated = [f"{name}_{lang}" for name in options.fields for lang in LANGUAGES]
+    plain = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not f.choices
+        and f.name not in {"slug", *options.fields}
+        and f.name not in translated
+        and not f.name.startswith("search_")
+        and not f.name.endswith(("_result", "_final"))
+    ]
+    return translated + plain
+
+
+def _stored_text_cases():
+    from programmes.models import Organisation, Programme
+    from programmes.translation import OrganisationTranslationOptions, ProgrammeTranslationOptions
+
+    return [("programme", f) for f in _text_fields(Programme, ProgrammeTranslationOptions)] + [
+        ("organisation", f) for f in _text_fields(Organisation, OrganisationTranslationOptions)
+    ]
+
+
+controlled_text = st.lists(
+    st.one_of(
+        # Any control character but NUL, which PostgreSQL cannot store at all.
+        st.characters(categories=["Cc"], exclude_characters="\x00"),
+        st.sampled_from(["a", "Ж", "қ", "<b>", "&", "]]>", "=1+2", "\u2028", "\ufffd", "\U0001f3ac"]),
+    ),
+    min_size=1,
+    max_size=12,
+).map("".join)
+
+
+def _every_export(client, programme, language) -> None:
+    """The feed, both calendars, the public and admin exports, the JSON-LD and an email."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    import icalendar
+    import openpyxl
+    from django.core import mail
+
+    from programmes import alerts, resources
+    from programmes.models import Programme, Reminder
+
+    feed = client.get(f"/{language}/programmes/feed.atom")
+    assert feed.status_code == 200
+    ET.fromstring(feed.content)  # noqa: S314 (our own feed)
+    for url in (
+        f"/{language}/programmes/calendar.ics",
+        f"/{language}/programmes/{programme.slug}/calendar.ics",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        icalendar.Calendar.from_ical(response.content)
+    xlsx = client.get(f"/{language}/programmes/export.xlsx")
+    assert xlsx.status_code == 200
+    openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert client.get(f"/{language}/programmes/export.csv").status_code == 200
+    dataset = resources.ProgrammeResource().export(queryset=Programme.objects.all())
+    for file_format in (resources.CSV(), resources.JSON()):
+        file_format.export_data(dataset)
+    openpyxl.load_workbook(io.BytesIO(resources.XLSX().export_data(dataset)))
+    page = client.get(f"/{language}/programmes/{programme.slug}/")
+    assert page.status_code == 200
+    json_ld = re.search(rb'<script type="application/ld\+json"[^>]*>(.*?)</script>', page.content, re.S)
+    json.loads(json_ld.group(1))
+    reminder = Reminder(
+        email="a@example.kz", programme=Programme.objects.get(pk=programme.pk), language=language
+    )
+    alerts.send_reminder(reminder, 3)
+    mail.outbox[-1].message().as_bytes()
+
+
+def test_stored_control_characters_never_break_an_export(client, catalogue, settings):
+    from django.core.cache import cache
+
+    from programmes.models import Organisation, Programme
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    programme = Programme.objects.get(slug="fuzz-music-loan")  # has dates: both calendars list it
+
+    @settings_for_exports
+    @given(case=st.sampled_from(_stored_text_cases()), text=controlled_text)
+    def store_and_export(case, text):
+        owner, field = case
+        model = Programme if owner == "programme" else Organisation
+        pk = programme.pk if owner == "programme" else programme.organisation_id
+        limit = model._meta.get_field(field).max_length
+        model.objects.filter(pk=pk).update(**{field: text[:limit] if limit else text})
+        cache.clear()  # an update sends no signal: nothing cached may hide the stored text
+        language = field.rsplit("_", 1)[-1] if field[-3:-2] == "_" and field[-2:] in LANGUAGES else "en"
+        _every_export(client, programme, language)
+
+    store_and_export()
+
+
+settings_for_exports = settings(FUZZ, max_examples=max(30, EXAMPLES // 10))

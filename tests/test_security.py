@@ -459,9 +459,38 @@ def test_production_settings_pass_the_deployment_checks():
         SECRET_KEY="q8Vf-2mZ#rT9wLx$4kPa7NbY!c3Hd6Jg0sEuQy1Ro5Wi-vB7nK2pX9",
         ALLOWED_HOSTS="funding.example.kz",
         SECURE_SSL_REDIRECT="1",
+        EMAIL_URL="smtp://mailer:example@mail.example.kz:587",
+        SITE_URL="https://funding.example.kz",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "errors"),
+    [
+        ({"SITE_URL": "https://funding.example.kz"}, ["programmes.E001"]),
+        ({"SITE_URL": "https://funding.example.kz", "EMAIL_URL": "console://"}, ["programmes.E001"]),
+        ({"EMAIL_URL": "smtp://m:x@mail.example.kz:587"}, ["programmes.E002"]),  # the default SITE_URL
+        (
+            {"EMAIL_URL": "smtp://m:x@mail.example.kz:587", "SITE_URL": "http://funding.example.kz"},
+            ["programmes.E002"],
+        ),
+        ({"EMAIL_HOST": "mail.example.kz", "SITE_URL": "https://localhost:8443"}, ["programmes.E002"]),
+        ({}, ["programmes.E001", "programmes.E002"]),
+    ],
+)
+def test_the_deployment_checks_fail_without_real_email_or_a_public_site_url(env, errors):
+    result = _run(
+        "manage.py",
+        "check",
+        "--deploy",
+        SECRET_KEY="q8Vf-2mZ#rT9wLx$4kPa7NbY!c3Hd6Jg0sEuQy1Ro5Wi-vB7nK2pX9",
+        ALLOWED_HOSTS="funding.example.kz",
+        **env,
+    )
+    assert result.returncode == 1
+    assert re.findall(r"\(programmes\.E00\d\)", result.stderr) == [f"({e})" for e in errors]
 
 
 def test_the_admin_moves_to_admin_url():
@@ -1028,7 +1057,9 @@ def test_requests_are_logged_without_their_query_string(client, caplog):
 
 def test_an_import_logs_one_record(tmp_path, caplog):
     OrganisationFactory(slug="almaty-creative", name_en="Almaty Creative")
-    User.objects.create_user("importer", password="x")
+    importer = User.objects.create_user("importer", password="x")
+    # Creating programmes needs the add right (#13), on the command line too.
+    importer.user_permissions.add(Permission.objects.get(codename="add_programme"))
     path = tmp_path / "list.csv"
     path.write_text(
         "slug,title_en,organisation\nfilm-grant,Film grant,almaty-creative\nb,B,almaty-creative\n"
@@ -1068,3 +1099,336 @@ def test_a_server_error_is_logged_once_with_its_traceback_and_without_the_query(
     assert error["status_code"] == 500
     assert "RuntimeError: database on fire" in error["exception"]
     assert "aigerim" not in json.dumps(error)
+
+
+# --- Second round (#13): import permissions -----------------------------------------------------------
+
+
+def _staff(client, *codenames):
+    user = User.objects.create_user("importer", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return user
+
+
+def _csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _preview_messages(response) -> list[str]:
+    return list(response.context["result"].messages)
+
+
+def test_the_import_permission_alone_writes_nothing(client):
+    OrganisationFactory(slug="org", name_en="Org")
+    ProgrammeFactory(slug="known", title_en="Known title")
+    _staff(client, "view_programme", "import_programme")
+    content = _csv(
+        "slug,title_en,organisation,state",
+        "fresh,Fresh,org,published",
+        "known,Replaced title,org,",
+    )
+    response = _upload(client, content, "list.csv")
+    assert _preview_messages(response) == [
+        "Row 2: You may not add programmes; this row would create one.",
+        "Row 2, column “state”: You may not publish programmes. (value: “published”)",
+        "Row 3: You may not change programmes; this row would change one.",
+    ]
+    assert response.context.get("confirm_form") is None
+    assert list(Programme.objects.values_list("slug", "title_en", "state")) == [
+        ("known", "Known title", "published")
+    ]
+
+
+def test_adding_without_the_change_right_may_create_drafts_but_not_publish(client):
+    OrganisationFactory(slug="org", name_en="Org")
+    _staff(client, "view_programme", "import_programme", "add_programme")
+    response = _upload(
+        client, _csv("slug,title_en,organisation,state", "d,Draft,org,", "p,Pub,org,published"), "l.csv"
+    )
+    assert _preview_messages(response) == [
+        "Row 3, column “state”: You may not publish programmes. (value: “published”)"
+    ]
+    response = _upload(client, _csv("slug,title_en,organisation", "d,Draft,org"), "l.csv")
+    assert _preview_messages(response) == []
+    assert response.context["confirm_form"] is not None
+
+
+def test_unchanged_rows_need_no_change_right_and_new_organisations_need_their_add_right(client):
+    OrganisationFactory(slug="org", name_en="Org")
+    ProgrammeFactory(slug="known", title_en="Known", organisation=Organisation.objects.get(slug="org"))
+    _staff(client, "view_programme", "import_programme", "add_programme", "change_programme")
+    response = _upload(
+        client, _csv("slug,title_en,organisation", "known,Known,org", "n,New,Nobody Yet"), "l.csv"
+    )
+    assert _preview_messages(response) == [
+        "Row 3, column “organisation”: “Nobody Yet” is not a known organisation, and you may not add "
+        "organisations."
+    ]
+    assert list(Organisation.objects.values_list("slug", flat=True)) == ["org"]
+
+
+def test_the_command_line_user_obeys_the_same_rules(tmp_path):
+    OrganisationFactory(slug="org", name_en="Org")
+    user = User.objects.create_user("clerk", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["import_programme", "add_programme"]))
+    path = tmp_path / "list.csv"
+    path.write_bytes(_csv("slug,title_en,organisation,state", "p,Pub,org,published"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was saved"):
+        call_command("import_programmes", str(path), "--user", "clerk", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines() == [
+        "Row 2, column “state”: You may not publish programmes. (value: “published”)"
+    ]
+    assert not Programme.objects.exists()
+    # Without --user the command runs with the rights of whoever has the server (as before).
+    call_command("import_programmes", str(path), stdout=io.StringIO())
+    assert list(Programme.objects.values_list("slug", "state")) == [("p", "published")]
+
+
+# --- Second round (#13): the uploaded file between preview and confirmation --------------------------
+
+
+def _confirm(client, name, format_index=1):
+    return client.post(
+        reverse("admin:programmes_programme_process_import"),
+        {"import_file_name": name, "original_file_name": "list.csv", "format": format_index},
+        follow=True,
+    )
+
+
+NOT_WAITING = (
+    "This file is no longer waiting to be imported (it was imported already, or the preview is too "
+    "old). Upload it again."
+)
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize("kind", ["relative", "climbing", "absolute", "empty", "unknown"])
+def test_the_confirmation_never_reads_or_deletes_a_file_it_did_not_offer(english_admin, tmp_path, kind):
+    import tempfile
+
+    OrganisationFactory(slug="org", name_en="Org")
+    victim = tmp_path / "victim.csv"
+    victim.write_text("slug,title_en,organisation\nx,Planted,org\n")
+    relative = os.path.relpath(victim, tempfile.gettempdir())
+    name = {
+        "relative": relative,
+        "climbing": "../../" + relative,
+        "absolute": str(victim),
+        "empty": "",
+        "unknown": "0" * 32,
+    }[kind]
+    response = _confirm(english_admin, name)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("admin:programmes_programme_import"), 302)]
+    assert _messages(response) == [NOT_WAITING]
+    assert victim.exists()
+    assert not Programme.objects.exists()
+
+
+def test_an_offered_file_is_confirmed_once_and_only_by_its_session(english_admin, client):
+    OrganisationFactory(slug="org", name_en="Org")
+    preview = _upload(english_admin, _csv("slug,title_en,organisation", "a,A,org"), "list.csv")
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    assert re.fullmatch(r"[0-9a-f]{32}", name)
+    # Another staff member with every right cannot confirm (or delete) this session's file.
+    other = User.objects.create_superuser("other", "other@example.kz", "x")
+    client.force_login(other)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert _messages(_confirm(client, name)) == [NOT_WAITING]
+    assert not Programme.objects.exists()
+    response = _confirm(english_admin, name)
+    assert _messages(response) == ["Import finished: 1 new, 0 updated, 0 unchanged."]
+    assert list(Programme.objects.values_list("slug", flat=True)) == ["a"]
+    assert _messages(_confirm(english_admin, name)) == [NOT_WAITING]
+
+
+def test_a_vanished_upload_is_a_message_not_a_server_error(english_admin):
+    from programmes import uploads
+
+    OrganisationFactory(slug="org", name_en="Org")
+    preview = _upload(english_admin, _csv("slug,title_en,organisation", "a,A,org"), "list.csv")
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    (uploads.folder() / name).unlink()
+    assert _messages(_confirm(english_admin, name)) == [NOT_WAITING]
+    assert not Programme.objects.exists()
+
+
+# --- Second round (#13): control characters are cleaned when text is saved -------------------------
+
+
+CONTROLLED = "Film\x1b grant\x0b\x00 with\ttab\r\nand \x7fbreak\x9b"
+CLEANED = "Film grant with\ttab\r\nand break"
+
+
+def test_control_characters_are_cleaned_when_a_model_is_saved():
+    programme = ProgrammeFactory(title_en=CONTROLLED, description_ru=CONTROLLED, contact=CONTROLLED)
+    programme.organisation.name_en = CONTROLLED
+    programme.organisation.save()
+    stored = Programme.objects.values_list("title_en", "description_ru", "contact").get()
+    assert stored == (CLEANED, CLEANED, CLEANED)
+    assert Organisation.objects.get().name_en == CLEANED
+
+
+def test_control_characters_are_cleaned_in_the_admin_and_in_imports(admin_client, tmp_path):
+    programme = ProgrammeFactory(slug="p", title_en="Before", types=[ProgrammeTypeFactory()])
+    url = reverse("admin:programmes_programme_change", args=[programme.pk])
+    data = admin_form_data(admin_client.get(url)) | {"title_en": "Admin\x1b title", "summary_kk": "a\x0bb"}
+    assert admin_client.post(url, data).status_code == 302
+    assert Programme.objects.values_list("title_en", "summary_kk").get() == ("Admin title", "ab")
+
+    path = tmp_path / "list.csv"
+    path.write_text(f"slug,title_en,organisation\np,Imported\x1b\x0c title,{programme.organisation.slug}\n")
+    call_command("import_programmes", str(path), stdout=io.StringIO())
+    assert Programme.objects.get().title_en == "Imported title"
+    # The stored text is already clean: importing the same file again changes nothing.
+    out = io.StringIO()
+    call_command("import_programmes", str(path), stdout=out)
+    assert "created: 0, updated: 0, unchanged: 1, errors: 0" in out.getvalue()
+
+
+def test_control_characters_are_cleaned_from_public_suggestions_and_reports(client):
+    from programmes import spam
+
+    programme = ProgrammeFactory(slug="p")
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)) as clock:
+        token = spam.issue_token()
+        clock.shift(10)
+        response = client.post(
+            "/en/suggest/",
+            {
+                "issued": token,
+                "homepage": "",
+                "name": "Kino\x1b grant",
+                "organisation": "Studio\x0b",
+                "website": "https://example.kz/",
+                "offers": "Money\x07\nfor films",
+            },
+        )
+        assert response["Location"] == "/en/suggest/thanks/"
+        token = spam.issue_token()  # a form load is good for one submission
+        clock.shift(10)
+        client.post(
+            f"/en/programmes/{programme.slug}/report/",
+            {"issued": token, "homepage": "", "message": "Wrong\x1b date"},
+        )
+    suggested = Programme.objects.get(is_public_suggestion=True)
+    assert (suggested.title_en, suggested.suggested_organisation, suggested.description_en) == (
+        "Kino grant",
+        "Studio",
+        "Money\nfor films",
+    )
+    assert ProblemReport.objects.get().message == "Wrong date"
+
+
+# --- Second round (#13): headers and the admin's sign-in ----------------------------------------------
+
+
+def test_every_response_carries_a_permissions_policy(client):
+    for response in (client.get("/en/"), client.get("/healthz"), client.get("/en/no-such-page/")):
+        assert response["Permissions-Policy"] == (
+            "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+            "magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()"
+        )
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+def test_an_unsafe_next_after_admin_sign_in_leads_to_the_admin_index(client, next_url):
+    User.objects.create_superuser("boss", "boss@example.kz", "correct horse")
+    response = client.post(
+        f"/admin/login/?next={next_url}", {"username": "boss", "password": "correct horse", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_a_safe_next_after_admin_sign_in_is_followed(client):
+    User.objects.create_superuser("boss", "boss@example.kz", "correct horse")
+    response = client.post(
+        "/admin/login/",
+        {"username": "boss", "password": "correct horse", "next": "/admin/programmes/programme/"},
+    )
+    assert response["Location"] == "/admin/programmes/programme/"
+
+
+NEW_MESSAGES = [
+    "You may not add programmes; this row would create one.",
+    "You may not change programmes; this row would change one.",
+    "You may not publish programmes.",
+    "“%(name)s” is not a known organisation, and you may not add organisations.",
+    "This file is no longer waiting to be imported (it was imported already, or the preview is too old). "
+    "Upload it again.",
+    "Too many feeds, calendars, downloads or sitemaps from your address. Please try again in a minute.",
+]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_second_rounds_messages_are_translated(language):
+    from django.utils import translation
+
+    with translation.override(language):
+        translated = [translation.gettext(message) for message in NEW_MESSAGES]
+    assert [t for t, m in zip(translated, NEW_MESSAGES, strict=True) if t == m] == []
+
+
+def test_refused_import_rows_are_explained_in_the_staff_members_language(tmp_path):
+    OrganisationFactory(slug="org", name_en="Org")
+    user = User.objects.create_user("clerk", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="import_programme"))
+    path = tmp_path / "list.csv"
+    path.write_bytes(_csv("slug,title_en,organisation", "p,Pub,org"))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_programmes",
+            str(path),
+            "--user",
+            "clerk",
+            "--language",
+            "ru",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert err.getvalue().splitlines() == [
+        "Строка 2: Вы не можете добавлять программы, а эта строка создала бы новую."
+    ]
+
+
+def test_a_server_error_on_a_subscription_link_logs_no_token(client, caplog):
+    client.raise_request_exception = False
+    secret = "s3cr3t-Token_value"
+    with (
+        mock.patch("programmes.alerts.find_subscription", side_effect=RuntimeError("database on fire")),
+        caplog.at_level(logging.INFO),
+    ):
+        response = client.get(f"/en/alerts/unsubscribe/{secret}/")
+    assert response.status_code == 500
+    lines = [JSONFormatter().format(r) for r in caplog.records]
+    assert [json.loads(line)["message"] for line in lines if "ERROR" in line] == [
+        "Internal Server Error: /en/alerts/unsubscribe/[token]/"
+    ]
+    assert not any(secret in line for line in lines)
+
+
+def test_files_of_previews_never_confirmed_are_removed_a_day_later(english_admin):
+    from programmes import uploads
+
+    OrganisationFactory(slug="org", name_en="Org")
+    old = _upload(english_admin, _csv("slug,title_en,organisation", "a,A,org"), "list.csv")
+    old_path = uploads.folder() / old.context["confirm_form"].initial["import_file_name"]
+    stranger = uploads.folder() / "not-ours.txt"
+    stranger.write_text("x")
+    day_ago = time.time() - uploads.MAX_AGE_SECONDS - 60
+    os.utime(old_path, (day_ago, day_ago))
+    os.utime(stranger, (day_ago, day_ago))
+    try:
+        new = _upload(english_admin, _csv("slug,title_en,organisation", "b,B,org"), "list.csv")
+        new_path = uploads.folder() / new.context["confirm_form"].initial["import_file_name"]
+        assert (old_path.exists(), new_path.exists(), stranger.exists()) == (False, True, True)
+    finally:
+        stranger.unlink()

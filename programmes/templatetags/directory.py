@@ -16,6 +16,8 @@ from django.utils.translation import get_language, get_language_info, gettext, p
 
 from .. import search
 from ..choices import DeadlineType, Status
+from ..filters import known_query
+from ..text import clean_text
 
 register = template.Library()
 
@@ -184,8 +186,9 @@ def translated(obj, field: str) -> TranslatedText:
 
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
-    """The current query string with some parameters replaced (None removes), for pager links."""
-    params = context["request"].GET.copy()
+    """The current query string with some parameters replaced (None removes), for pager links.
+    Only the search page's own parameters are kept (filters.known_query)."""
+    params = known_query(context["request"].GET)
     for key, value in changes.items():
         params.pop(key, None)
         if value not in (None, ""):
@@ -199,6 +202,12 @@ SCHEMA_TYPES = {
     "education": "EducationalOccupationalProgram",
     "scholarship": "EducationalOccupationalProgram",
 }
+
+
+def _cleaned(value):
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    return clean_text(value)
 
 
 @register.simple_tag(takes_context=True)
@@ -236,7 +245,9 @@ def programme_json_ld(context, programme):
         data["applicationDeadline" if schema_type != "MonetaryGrant" else "endDate"] = (
             programme.closes_on.isoformat()
         )
-    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    # Without control characters (stored before text was cleaned on save): JSON would escape
+    # them, but search engines read the values as text (text.py).
+    payload = json.dumps(_cleaned(data), ensure_ascii=False).translate(_JSON_ESCAPES)
     # The nonce lets the element through the Content Security Policy (script-src 'nonce-…').
     return format_html(
         '<script type="application/ld+json" nonce="{}">{}</script>',
