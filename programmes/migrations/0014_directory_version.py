@@ -77,10 +77,15 @@ END $$;
 """
 
 
-def postgres_sql() -> tuple[str, str]:
-    forward = [POSTGRES_FUNCTIONS, *(LOG_FUNCTION.format(column=c) for c in sorted(set(LOGGED.values())))]
+def postgres_sql(tables=TABLES, functions: bool = True) -> tuple[str, str]:
+    """The triggers of ``tables`` (a table in neither LOGGED nor REBUILD only bumps), and with
+    ``functions`` the functions they call (created once, here; later migrations that add a
+    table behind the public pages call install/remove with functions=False)."""
+    forward = []
+    if functions:
+        forward = [POSTGRES_FUNCTIONS, *(LOG_FUNCTION.format(column=c) for c in sorted(set(LOGGED.values())))]
     backward = []
-    for table in TABLES:
+    for table in tables:
         forward.append(
             f"CREATE TRIGGER directory_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION programmes_directory_bump();"
@@ -108,20 +113,21 @@ def postgres_sql() -> tuple[str, str]:
                 f"DROP TRIGGER IF EXISTS directory_moved ON {table};",
                 f"DROP TRIGGER IF EXISTS directory_rebuild ON {table};",
             ]
-    backward += [
-        "DROP FUNCTION IF EXISTS programmes_directory_bump();",
-        "DROP FUNCTION IF EXISTS programmes_directory_log_all();",
-        *(f"DROP FUNCTION IF EXISTS programmes_directory_log_{c}();" for c in sorted(set(LOGGED.values()))),
-    ]
+    if functions:
+        backward += [
+            "DROP FUNCTION IF EXISTS programmes_directory_bump();",
+            "DROP FUNCTION IF EXISTS programmes_directory_log_all();",
+            *(f"DROP FUNCTION IF EXISTS programmes_directory_log_{c}();" for c in sorted(set(LOGGED.values()))),
+        ]
     return "\n".join(forward), "\n".join(backward)
 
 
-def sqlite_sql() -> tuple[list[str], list[str]]:
+def sqlite_sql(tables=TABLES) -> tuple[list[str], list[str]]:
     # SQLite has row triggers only: one step per row written (its writers never run side by side).
     bump = "UPDATE programmes_directoryversion SET number = number + 1 WHERE id = 1;"
     log = "INSERT INTO programmes_directorychange (number, programme_id) SELECT number, {value} FROM programmes_directoryversion WHERE id = 1;"
     forward, backward = [], []
-    for table in TABLES:
+    for table in tables:
         for event in EVENTS:
             name = f"directory_version_{table}_{event.lower()}"
             body = [bump]
@@ -139,20 +145,28 @@ def sqlite_sql() -> tuple[list[str], list[str]]:
     return forward, backward
 
 
-def install_triggers(apps, schema_editor):
+def install(schema_editor, tables=TABLES, functions: bool = True) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(postgres_sql()[0])
+        schema_editor.execute(postgres_sql(tables, functions)[0])
     else:
-        for statement in sqlite_sql()[0]:
+        for statement in sqlite_sql(tables)[0]:
             schema_editor.execute(statement)
+
+
+def remove(schema_editor, tables=TABLES, functions: bool = True) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(postgres_sql(tables, functions)[1])
+    else:
+        for statement in sqlite_sql(tables)[1]:
+            schema_editor.execute(statement)
+
+
+def install_triggers(apps, schema_editor):
+    install(schema_editor)
 
 
 def remove_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(postgres_sql()[1])
-    else:
-        for statement in sqlite_sql()[1]:
-            schema_editor.execute(statement)
+    remove(schema_editor)
 
 
 def create_version(apps, schema_editor):
