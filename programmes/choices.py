@@ -16,6 +16,8 @@ class DeadlineType(models.TextChoices):
     ROLLING = "rolling", _("Rolling (apply any time)")
     RECURRING = "recurring", _("Recurring rounds")
     UNTIL_FUNDS_EXHAUSTED = "until-funds-exhausted", _("Until funds are exhausted")
+    # No source states when to apply: said so, rather than guessed as "any time".
+    NOT_PUBLISHED = "not-published", _("Dates not published — ask the organiser")
 
 
 class Currency(models.TextChoices):
@@ -47,6 +49,9 @@ class Status(models.TextChoices):
 
     OPEN = "open", _("Open")
     UPCOMING = "upcoming", _("Upcoming")
+    # Deadline type "not-published": whether it accepts applications is not known. Not open
+    # (nobody is told to apply today), not hidden (it exists and can be asked about).
+    UNKNOWN = "unknown", _("Dates not published")
     CLOSED = "closed", _("Closed")
 
 
