@@ -35,6 +35,8 @@ class OrganisationKind(models.TextChoices):
     INTERNATIONAL = "international", _("International organisation")
     NGO = "ngo", _("Non-governmental organisation")
     COMPANY = "company", _("Company")
+    # What the sources say nothing about stays unsaid (#14).
+    NOT_STATED = "not-stated", _("Not stated")
 
 
 class LocationKind(models.TextChoices):

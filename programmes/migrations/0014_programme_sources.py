@@ -1,7 +1,7 @@
 """Sources as data (#14): a programme cites one or more sources (address, publisher, title,
-publication date, the day the team read it), and the deadline type "not-published" says that no
-source states the dates. ``models.SOURCE_TABLES`` names the new table for the directory-version
-triggers.
+publication date, the day the team read it); the deadline type "not-published" says that no
+source states the dates, and the organisation kind "not-stated" that none states the kind.
+``models.SOURCE_TABLES`` names the new table for the directory-version triggers.
 """
 
 import django.db.models.deletion
@@ -35,10 +35,19 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RemoveConstraint(
+            model_name='organisation',
+            name='organisation_kind_valid',
+        ),
+        migrations.RemoveConstraint(
             model_name='programme',
             name='programme_deadline_type_valid',
         ),
         migrations.AlterField(
+            model_name='historicalorganisation',
+            name='kind',
+            field=models.CharField(choices=[('state', 'State fund or agency'), ('city', 'City programme operator'), ('private', 'Private investor or fund'), ('university', 'University'), ('international', 'International organisation'), ('ngo', 'Non-governmental organisation'), ('company', 'Company'), ('not-stated', 'Not stated')], max_length=20, verbose_name='kind'),
+        ),
+        migrations.AlterField(
             model_name='historicalprogramme',
             name='deadline_type',
             field=models.CharField(choices=[('fixed', 'Fixed deadline'), ('rolling', 'Rolling (apply any time)'), ('recurring', 'Recurring rounds'), ('until-funds-exhausted', 'Until funds are exhausted'), ('not-published', 'Dates not published — ask the organiser')], default='fixed', max_length=25, verbose_name='deadline type'),
@@ -49,6 +58,11 @@ class Migration(migrations.Migration):
             field=models.DateField(blank=True, help_text="When staff last checked the facts on the operator's own live page. Leave empty until then: the page shows the date of the newest source instead.", null=True, verbose_name='last verified on'),
         ),
         migrations.AlterField(
+            model_name='organisation',
+            name='kind',
+            field=models.CharField(choices=[('state', 'State fund or agency'), ('city', 'City programme operator'), ('private', 'Private investor or fund'), ('university', 'University'), ('international', 'International organisation'), ('ngo', 'Non-governmental organisation'), ('company', 'Company'), ('not-stated', 'Not stated')], max_length=20, verbose_name='kind'),
+        ),
+        migrations.AlterField(
             model_name='programme',
             name='deadline_type',
             field=models.CharField(choices=[('fixed', 'Fixed deadline'), ('rolling', 'Rolling (apply any time)'), ('recurring', 'Recurring rounds'), ('until-funds-exhausted', 'Until funds are exhausted'), ('not-published', 'Dates not published — ask the organiser')], default='fixed', max_length=25, verbose_name='deadline type'),
@@ -57,6 +71,10 @@ class Migration(migrations.Migration):
             model_name='programme',
             name='last_verified_on',
             field=models.DateField(blank=True, help_text="When staff last checked the facts on the operator's own live page. Leave empty until then: the page shows the date of the newest source instead.", null=True, verbose_name='last verified on'),
+        ),
+        migrations.AddConstraint(
+            model_name='organisation',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['state', 'city', 'private', 'university', 'international', 'ngo', 'company', 'not-stated'])), name='organisation_kind_valid'),
         ),
         migrations.AddConstraint(
             model_name='programme',
