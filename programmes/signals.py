@@ -12,6 +12,7 @@ from .models import (
     Location,
     Organisation,
     Programme,
+    ProgrammeSource,
     ProgrammeType,
     Sector,
 )
@@ -75,9 +76,10 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     search.rebuild_missing_documents(using)
 
 
-# Everything a public page shows: programmes, their links, organisations, terms and the rates
-# behind the amounts in tenge. (Bulk writes that send no signals invalidate themselves.)
-for _model in (Programme, ExchangeRate, *TERM_MODELS):
+# Everything a public page shows: programmes, their links and sources (a card shows the newest
+# source's age), organisations, terms and the rates behind the amounts in tenge. (Bulk writes
+# that send no signals invalidate themselves.)
+for _model in (Programme, ProgrammeSource, ExchangeRate, *TERM_MODELS):
     post_save.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-saved-{_model.__name__}")
     post_delete.connect(_directory_changed, sender=_model, dispatch_uid=f"cache-deleted-{_model.__name__}")
 for _name in ("types", "sectors", "locations", "applicant_kinds", "business_sizes"):
