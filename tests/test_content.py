@@ -23,7 +23,16 @@ from django.core.management import call_command
 
 from programmes.choices import DeadlineType
 from programmes.management.commands.load_demo_content import FIXTURES
-from programmes.models import Organisation, Programme
+from programmes.models import (
+    ApplicantKind,
+    BusinessSize,
+    ExchangeRate,
+    Location,
+    Organisation,
+    Programme,
+    ProgrammeType,
+    Sector,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +64,13 @@ def catalogue(django_db_setup, django_db_blocker):
         )
         websites = dict(Organisation.objects.exclude(website="").values_list("slug", "website"))
         yield programmes, websites
+        # Committed, so removed by hand, everything the loader wrote: other tests start empty.
         Programme.objects.all().delete()
         Organisation.objects.all().delete()
+        ExchangeRate.objects.all().delete()
+        Location.objects.filter(parent__isnull=False).delete()
+        for model in (Location, Sector, ProgrammeType, ApplicantKind, BusinessSize):
+            model.objects.all().delete()
         Programme.history.all().delete()
         Organisation.history.all().delete()
 
