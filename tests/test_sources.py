@@ -85,6 +85,7 @@ def test_unstated_facts_say_not_stated(client, programme):
         "Closes",
         "Application link",
         "Contact",
+        "Where",
     ):
         assert f"<dt>{label}</dt><dd>Not stated" in html, label
     assert "<dd>Dates not published — ask the organiser</dd>" in html
