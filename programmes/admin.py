@@ -35,6 +35,7 @@ from .models import (
     Organisation,
     ProblemReport,
     Programme,
+    ProgrammeSource,
     ProgrammeToReview,
     ProgrammeType,
     Sector,
@@ -175,6 +176,15 @@ class LimitedImportForm(ImportForm):
         return import_file
 
 
+class ProgrammeSourceInline(admin.TabularInline):
+    """A programme's sources, under its form: what the page's "Sources" lists."""
+
+    model = ProgrammeSource
+    fields = ("order", "url", "publisher", "title", "published_on", "accessed_on")
+    extra = 0
+    min_num = 0
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTranslationAdmin):
     list_display = (
@@ -221,6 +231,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
     date_hierarchy = "updated_at"
     actions = ("publish", "archive", "mark_verified_today")
     save_on_top = True
+    inlines = (ProgrammeSourceInline,)
 
     # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
     resource_classes = [resources.ProgrammeResource]

@@ -16,6 +16,8 @@ class DeadlineType(models.TextChoices):
     ROLLING = "rolling", _("Rolling (apply any time)")
     RECURRING = "recurring", _("Recurring rounds")
     UNTIL_FUNDS_EXHAUSTED = "until-funds-exhausted", _("Until funds are exhausted")
+    # No source states when to apply: said so, rather than guessed as "any time".
+    NOT_PUBLISHED = "not-published", _("Dates not published — ask the organiser")
 
 
 class Currency(models.TextChoices):
@@ -33,6 +35,8 @@ class OrganisationKind(models.TextChoices):
     INTERNATIONAL = "international", _("International organisation")
     NGO = "ngo", _("Non-governmental organisation")
     COMPANY = "company", _("Company")
+    # What the sources say nothing about stays unsaid (#14).
+    NOT_STATED = "not-stated", _("Not stated")
 
 
 class LocationKind(models.TextChoices):
@@ -47,6 +51,9 @@ class Status(models.TextChoices):
 
     OPEN = "open", _("Open")
     UPCOMING = "upcoming", _("Upcoming")
+    # Deadline type "not-published": whether it accepts applications is not known. Not open
+    # (nobody is told to apply today), not hidden (it exists and can be asked about).
+    UNKNOWN = "unknown", _("Dates not published")
     CLOSED = "closed", _("Closed")
 
 

@@ -35,7 +35,8 @@ from .models import (
     Sector,
 )
 
-DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING)
+# Programmes whose dates no source states are shown too: hiding them would hide that they exist.
+DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING, Status.UNKNOWN)
 
 TERM_FACETS = tuple(search.TERM_LINKS)
 # A shared link will not carry more values than this per parameter; more is noise or abuse.
@@ -339,8 +340,9 @@ class ProgrammeFilter(django_filters.FilterSet):
 
     @property
     def selected_statuses(self) -> list[str]:
-        """The statuses shown: those chosen; by default open and upcoming; all of them (empty:
-        no status condition) when only "closing within" is given, which implies open."""
+        """The statuses shown: those chosen; by default open, upcoming and "dates not published";
+        all of them (empty: no status condition) when only "closing within" is given, which
+        implies open."""
         self.errors  # noqa: B018
         chosen = self.form.cleaned_data.get("status")
         if chosen or self.form.cleaned_data.get("closing_within") is not None:
@@ -409,7 +411,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         return groups
 
     def status_options(self) -> list[FacetOption]:
-        """Open / upcoming / closed with their counts under every other filter."""
+        """Open / upcoming / dates not published / closed with their counts under every other filter."""
         counts = self.counts().statuses
         selected = self.selected_statuses
         return [

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
@@ -302,9 +302,11 @@ class ProgrammeQuerySet(models.QuerySet):
     def with_status(self, today: datetime.date | None = None):
         """Annotate ``status``: open, upcoming or closed on ``today`` (Almaty's today by default).
 
-        Closed once the closing date has passed; upcoming before the opening date, and for
-        fixed or recurring rounds whose dates are not announced yet; otherwise open.
-        Annotating twice keeps the first annotation, so callers can combine status reads.
+        Closed once the closing date has passed; upcoming before the opening date; unknown
+        ("dates not published") when no source states the dates; upcoming for fixed or
+        recurring rounds whose dates are not announced yet; otherwise open. (index.py reads
+        these statuses from here.) Annotating twice keeps the first annotation, so callers can
+        combine status reads.
         """
         if "status" in self.query.annotations:
             return self
@@ -313,6 +315,7 @@ class ProgrammeQuerySet(models.QuerySet):
             status=Case(
                 When(closes_on__lt=today, then=Value(Status.CLOSED)),
                 When(opens_on__gt=today, then=Value(Status.UPCOMING)),
+                When(deadline_type=DeadlineType.NOT_PUBLISHED, then=Value(Status.UNKNOWN)),
                 When(
                     Q(deadline_type__in=OPEN_ENDED_DEADLINES)
                     | Q(opens_on__isnull=False)
@@ -447,8 +450,13 @@ class ProgrammeQuerySet(models.QuerySet):
         )
 
     def with_card_data(self):
-        """Everything a result card shows, in a fixed number of queries."""
-        return self.select_related("organisation").prefetch_related("types", "sectors", "locations")
+        """Everything a result card shows, in a fixed number of queries (the newest source's
+        date, ``newest_source_on``, is a subquery of the same statement)."""
+        return (
+            self.select_related("organisation")
+            .prefetch_related("types", "sectors", "locations")
+            .annotate(newest_source_on=newest_source_date())
+        )
 
     def ordered_by(self, sort: str, *, has_query: bool = False):
         if sort == "relevance" and has_query:
@@ -579,7 +587,10 @@ class Programme(models.Model):
         _("last verified on"),
         null=True,
         blank=True,
-        help_text=_("When staff last checked the facts against the source."),
+        help_text=_(
+            "When staff last checked the facts on the operator's own live page. Leave empty until "
+            "then: the page shows the date of the newest source instead."
+        ),
     )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -833,6 +844,70 @@ class Programme(models.Model):
     def is_converted(self) -> bool:
         """Whether pages show "≈ N ₸" beside an amount given in another currency."""
         return self.currency != money.KZT and self.amount_min_kzt is not None
+
+
+class ProgrammeSource(models.Model):
+    """Where a programme's facts come from: a page or an article, with the date it was published
+    and the date the team read it. A source known only by publisher and date (a printed article)
+    has no URL, and the page says so."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="sources"
+    )
+    url = models.URLField(
+        _("address"), max_length=500, blank=True, help_text=_("Leave empty for a source that is not online.")
+    )
+    publisher = models.CharField(
+        _("publisher"),
+        max_length=200,
+        help_text=_("Who published it, e.g. “Kazakhstanskaya Pravda”, “UNDP”."),
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    published_on = models.DateField(
+        _("published on"),
+        null=True,
+        blank=True,
+        help_text=_("As the source states it; empty if it gives none."),
+    )
+    accessed_on = models.DateField(_("read on"), help_text=_("The day the team read the source."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["programme", "order", "pk"]
+        constraints = [
+            # A source must be findable again: by its address, or by its publisher and date.
+            models.CheckConstraint(
+                condition=~Q(url="") | Q(published_on__isnull=False),
+                name="programmesource_url_or_date",
+                violation_error_message=_("Give the source's address, or its publication date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(publisher=""),
+                name="programmesource_has_publisher",
+                violation_error_message=_("Name the source's publisher."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}" if self.title else self.publisher
+
+    @property
+    def dated_on(self) -> datetime.date:
+        """The source's date: when it was published, or, when it states none, when it was read."""
+        return self.published_on or self.accessed_on
+
+
+def newest_source_date() -> Subquery:
+    """The date of a programme's newest source (see ProgrammeSource.dated_on), as a subquery."""
+    return Subquery(
+        ProgrammeSource.objects.filter(programme=OuterRef("pk"))
+        .annotate(dated_on=Coalesce("published_on", "accessed_on"))
+        .order_by("-dated_on")
+        .values("dated_on")[:1],
+        output_field=models.DateField(),
+    )
 
 
 class SearchDocument(models.Model):

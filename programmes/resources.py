@@ -25,6 +25,7 @@ import logging
 import re
 import time
 import zipfile
+from dataclasses import astuple, dataclass
 from decimal import Decimal, InvalidOperation
 
 import tablib
@@ -33,6 +34,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
@@ -53,6 +55,7 @@ from .models import (
     Location,
     Organisation,
     Programme,
+    ProgrammeSource,
     ProgrammeType,
     Sector,
 )
@@ -104,6 +107,7 @@ COLUMNS = [
     *_translated("deadline_note"),
     "apply_url",
     "source_url",
+    "sources",
     "contact",
     "state",
     "last_verified_on",
@@ -398,6 +402,131 @@ class TermsWidget(widgets.ManyToManyWidget):
         return "; ".join(term.slug for term in value.all())
 
 
+# --- Sources: one cell, one source per line ----------------------------------------------------------
+#
+#     address | publisher | title | published on | read on
+#
+# e.g. "https://kazpravda.kz/n/… | Kazakhstanskaya Pravda | Алматы — центр креативной индустрии |
+# 2025-12-14 | 2026-12-04". The address and the publication date may be empty (not both); the
+# publisher and the day the team read the source may not. Dates as in date cells. Inside a part,
+# "\|" is a "|", "\\" a backslash and "\n" a line break, so every text survives export → import.
+# An empty cell means no sources; an absent column leaves them as they are.
+
+SOURCE_PARTS = ("url", "publisher", "title", "published_on", "accessed_on")
+_SOURCE_ESCAPES = {"\\": "\\", "|": "|", "n": "\n"}
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One source as a cell states it (compared with the stored ones to tell what changed)."""
+
+    url: str
+    publisher: str
+    title: str
+    published_on: datetime.date | None
+    accessed_on: datetime.date
+
+    @classmethod
+    def of(cls, source: ProgrammeSource) -> SourceLine:
+        return cls(*(getattr(source, part) for part in SOURCE_PARTS))
+
+    def as_text(self) -> str:
+        dates = [day.isoformat() if day else "" for day in (self.published_on, self.accessed_on)]
+        return " | ".join(_escape_part(part) for part in (self.url, self.publisher, self.title, *dates))
+
+
+def _escape_part(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n")
+
+
+def _split_source_line(line: str) -> list[str]:
+    """A line's parts, split at each "|" that is not escaped, with the escapes undone."""
+    parts, current, characters = [], [], iter(line)
+    for character in characters:
+        if character == "\\":
+            following = next(characters, "")
+            current.append(_SOURCE_ESCAPES.get(following, "\\" + following))
+        elif character == "|":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(character)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def format_sources(sources) -> str:
+    """The cell for ``sources`` (ProgrammeSource rows or SourceLines), one per line."""
+    return "\n".join((s if isinstance(s, SourceLine) else SourceLine.of(s)).as_text() for s in sources)
+
+
+class SourcesWidget(widgets.Widget):
+    """The ``sources`` cell (the format above) ⇄ a list of SourceLines."""
+
+    LIMITS = {name: ProgrammeSource._meta.get_field(name).max_length for name in SOURCE_PARTS[:3]}
+
+    def clean(self, value, row=None, **kwargs) -> list[SourceLine]:
+        if is_blank(value):
+            return []
+        sources, problems = [], []
+        lines = [line for line in restore_formula_escape(str(value)).splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            try:
+                sources.append(self._source(line))
+            except ValueError as error:
+                problem = {"number": number, "problem": error}
+                problems.append(gettext("source %(number)s: %(problem)s") % problem)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return sources
+
+    def _source(self, line: str) -> SourceLine:
+        parts = _split_source_line(line)
+        if len(parts) != len(SOURCE_PARTS):
+            raise ValueError(
+                gettext(
+                    "“%(line)s” does not have five parts "
+                    "(address | publisher | title | published on | read on)."
+                )
+                % {"line": _shorten(line)}
+            )
+        url, publisher, title, published, accessed = parts
+        published_on, accessed_on = parse_date(published), parse_date(accessed)
+        if url:
+            try:
+                _url_validator(url)
+            except ValidationError:
+                message = gettext("“%(value)s” is not a web address.") % {"value": _shorten(url)}
+                raise ValueError(message) from None
+        if not publisher:
+            raise ValueError(gettext("the publisher is missing."))
+        if accessed_on is None:
+            raise ValueError(gettext("the day the source was read is missing."))
+        if not url and published_on is None:
+            raise ValueError(gettext("give the source's address, or its publication date."))
+        for name, text in (("url", url), ("publisher", publisher), ("title", title)):
+            if len(text) > self.LIMITS[name]:
+                raise ValueError(
+                    gettext("“%(value)s” is longer than %(limit)s characters.")
+                    % {"value": _shorten(text), "limit": self.LIMITS[name]}
+                )
+        return SourceLine(url, publisher, title, published_on, accessed_on)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return format_sources(value.all())
+
+
+class SourcesField(fields.Field):
+    """The ``sources`` column. Cleaned by ProgrammeResource.import_instance and written once the
+    programme has its id (save_m2m, _flush_new), like the many-to-many columns."""
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        pass
+
+
 class OrganisationWidget(widgets.ForeignKeyWidget):
     """An organisation's slug or name in any language. An unknown one is created (as a company,
     to be completed in the admin) and listed in the preview, so that a typo is caught there."""
@@ -496,8 +625,10 @@ class _ChangeTrackingDiff(resources.Diff):
     def _values(resource, instance):
         # Links of new rows are written in bulk at the end (see save_m2m): read them from the row.
         pending = resource.row_terms if instance is not None and instance.pk is None else {}
+        if instance is not None and instance.pk is None:
+            pending = {**pending, "sources": resource.row_sources or []}
         return [
-            "; ".join(t.slug for t in pending[f.attribute]) if f.attribute in pending else f.export(instance)
+            _pending_cell(pending[f.attribute]) if f.attribute in pending else f.export(instance)
             for f in resource.get_import_fields()
         ]
 
@@ -540,6 +671,7 @@ class ProgrammeResource(resources.ModelResource):
         attribute="last_verified_on", column_name="last_verified_on", widget=DateWidget()
     )
     state = _keep_when_empty("state", ChoiceWidget(PublicationState))
+    sources = SourcesField(attribute="sources", column_name="sources", widget=SourcesWidget())
 
     class Meta:
         model = Programme
@@ -572,6 +704,10 @@ class ProgrammeResource(resources.ModelResource):
             f for f in self.get_import_fields() if isinstance(f.widget, widgets.ManyToManyWidget)
         ]
         self.row_terms: dict[str, list] = {}
+        # The row's sources (None: no sources column), and those of new programmes until their
+        # batch is inserted.
+        self.row_sources: list[SourceLine] | None = None
+        self.new_sources: dict[int, list[SourceLine]] = {}
         self.rates = ExchangeRate.objects.rates_on()
         self.new_instances: list[Programme] = []
         self.new_terms: dict[int, dict] = {}
@@ -631,7 +767,7 @@ class ProgrammeResource(resources.ModelResource):
     def get_queryset(self):
         return (
             Programme.objects.select_related("organisation")
-            .prefetch_related("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+            .prefetch_related("types", "sectors", "locations", "applicant_kinds", "business_sizes", "sources")
             .order_by("slug")
         )
 
@@ -762,12 +898,18 @@ class ProgrammeResource(resources.ModelResource):
         errors = {}
         self.row_terms = {}
         self.original_state = instance.state if instance.pk else None
+        self.row_sources = None
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         # Before the comparison with the stored row: what is saved is the cleaned text (text.py).
         clean_instance_text(instance)
+        if "sources" in row:
+            try:
+                self.row_sources = self.fields["sources"].clean(row)
+            except ValueError as error:
+                errors["sources"] = [str(error)]
         for field in self.m2m_fields:
             if field.column_name in row:
                 try:
@@ -843,9 +985,15 @@ class ProgrammeResource(resources.ModelResource):
     def save_m2m(self, instance, row, **kwargs):
         if instance.pk is None:  # a new programme: linked when its batch is inserted
             self.new_terms[id(instance)] = dict(self.row_terms)
+            if self.row_sources:
+                self.new_sources[id(instance)] = self.row_sources
             return
         for attribute, terms in self.row_terms.items():
             getattr(instance, attribute).set(terms)
+        if self.row_sources is not None and self.row_sources != _stored_sources(instance):
+            instance.sources.all().delete()
+            ProgrammeSource.objects.bulk_create(_source_rows(instance, self.row_sources))
+            getattr(instance, "_prefetched_objects_cache", {}).pop("sources", None)
 
     def _flush_new(self) -> None:
         if not self.new_instances:
@@ -861,6 +1009,14 @@ class ProgrammeResource(resources.ModelResource):
                 )
         for through, rows in links.items():
             through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        ProgrammeSource.objects.bulk_create(
+            [
+                row
+                for instance in self.new_instances
+                for row in _source_rows(instance, self.new_sources.pop(id(instance), []))
+            ],
+            batch_size=BATCH_SIZE,
+        )
         search.update_vectors([instance.pk for instance in self.new_instances])
         if not self.dry_run:
             history.record(
@@ -879,6 +1035,9 @@ class ProgrammeResource(resources.ModelResource):
             if isinstance(field.widget, widgets.ManyToManyWidget):
                 wanted = sorted(t.pk for t in self.row_terms.get(field.attribute, []))
                 if wanted != sorted(t.pk for t in field.get_value(original).all()):
+                    return False
+            elif isinstance(field, SourcesField):
+                if self.row_sources is not None and self.row_sources != _stored_sources(original):
                     return False
             elif _comparable(field.get_value(instance)) != _comparable(field.get_value(original)):
                 return False
@@ -941,9 +1100,30 @@ class ProgrammeResource(resources.ModelResource):
     def export(self, queryset=None, **kwargs):
         if queryset is not None:
             queryset = queryset.select_related("organisation").prefetch_related(
-                "types", "sectors", "locations", "applicant_kinds", "business_sizes"
+                "types", "sectors", "locations", "applicant_kinds", "business_sizes", "sources"
             )
         return super().export(queryset=queryset, **kwargs)
+
+
+def _pending_cell(values) -> str:
+    if values and isinstance(values[0], SourceLine):
+        return format_sources(values)
+    return "; ".join(t.slug for t in values)
+
+
+def _stored_sources(programme: Programme) -> list[SourceLine]:
+    return [SourceLine.of(source) for source in programme.sources.all()]
+
+
+def _source_values(line: SourceLine) -> dict:
+    return dict(zip(SOURCE_PARTS, astuple(line), strict=True))
+
+
+def _source_rows(programme: Programme, sources: list[SourceLine]) -> list[ProgrammeSource]:
+    return [
+        ProgrammeSource(programme=programme, order=order, **_source_values(line))
+        for order, line in enumerate(sources)
+    ]
 
 
 def _comparable(value):
@@ -1220,6 +1400,10 @@ TEMPLATE_EXAMPLE = {
     "opens_on": "01.02.2027",
     "closes_on": "31.03.2027",
     "apply_url": "https://example.org/apply",
+    "sources": (
+        "https://example.org/call-2027 | Example Publisher | Call for applications 2027"
+        " | 15.01.2027 | 20.01.2027"
+    ),
     "state": "draft",
 }
 VALID_VALUES = [

@@ -27,6 +27,7 @@ from .models import (
     Organisation,
     ProblemReport,
     Programme,
+    ProgrammeSource,
     ProgrammeType,
     Sector,
     is_broken_result,
@@ -340,6 +341,18 @@ def load_content(data: dict, report: LoadReport | None = None) -> LoadReport:
                 unknown = set(slugs) - {t.slug for t in terms}
                 raise ValueError(f"{item['slug']}: unknown {relation} {sorted(unknown)}")
             getattr(programme, relation).set(terms)
+        for order, source in enumerate(item.get("sources", [])):
+            cited = ProgrammeSource(
+                programme=programme,
+                order=order,
+                url=source.get("url") or "",
+                publisher=source["publisher"],
+                title=source.get("title") or "",
+                published_on=_date(source.get("published_on")),
+                accessed_on=_date(source["accessed_on"]),
+            )
+            cited.full_clean()
+            cited.save()
         report.add("programmes", True)
     return report
 

@@ -75,6 +75,8 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     if app_config is None or app_config.label != "programmes":
         return
     search.rebuild_missing_documents(using)
+    # SQLite drops a table's triggers when a migration rebuilds it: put the version's back.
+    versioning.restore_triggers(using)
     # A new schema can change what the pages show without writing a row: every process starts again.
     with connections[using].cursor() as cursor:
         if "programmes_directoryversion" in connections[using].introspection.table_names(cursor):

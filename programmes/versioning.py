@@ -22,6 +22,7 @@ import contextvars
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, connections, transaction
 
@@ -115,6 +116,65 @@ def bump(using: str = "default") -> None:
             "INSERT INTO programmes_directorychange (number, programme_id) "
             "SELECT number, NULL FROM programmes_directoryversion WHERE id = 1"
         )
+
+
+def public_tables() -> list[str]:
+    """Every table behind the public pages, the search index or the word search: the tables
+    whose writes advance the version (the triggers of migration 0014 and later)."""
+    from .models import ExchangeRate, Organisation, Programme, ProgrammeSource, SearchDocument, SearchWord
+
+    relations = Programme._meta.many_to_many
+    models = [Programme, Organisation, ExchangeRate, SearchDocument, SearchWord, ProgrammeSource]
+    models += [field.related_model for field in relations]
+    tables = [model._meta.db_table for model in models]
+    tables += [field.remote_field.through._meta.db_table for field in relations]
+    return list(dict.fromkeys(tables))
+
+
+def restore_triggers(using: str = "default") -> list[str]:
+    """Put back the triggers of any public table that lost them: SQLite drops a table's
+    triggers when a migration rebuilds the table (to alter a column or a constraint). Run after
+    every migrate (signals.py). Returns the tables repaired."""
+    from importlib import import_module
+
+    target = connections[using]
+    with target.cursor() as cursor:
+        existing = set(target.introspection.table_names(cursor))
+        if "programmes_directoryversion" not in existing:
+            return []  # migrated back to before the version existed
+        missing = []
+        for table in public_tables():
+            if table not in existing:
+                continue
+            if target.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT count(*) FROM pg_trigger "
+                    "WHERE tgrelid = %s::regclass AND tgname = 'directory_version'",
+                    [table],
+                )
+                present = cursor.fetchone()[0] == 1
+            else:
+                cursor.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+                    "AND name LIKE 'directory_version_%%'",
+                    [table],
+                )
+                present = cursor.fetchone()[0] == 3
+            if not present:
+                missing.append(table)
+    if missing:
+        migration = import_module("programmes.migrations.0014_directory_version")
+        # The migration's functions need only these two of a schema editor (SQLite's own may not
+        # be opened inside a transaction).
+        editor = SimpleNamespace(connection=target, execute=lambda sql: _execute(target, sql))
+        migration.remove(editor, missing, functions=False)
+        migration.install(editor, missing, functions=False)
+    return missing
+
+
+def _execute(target, sql: str) -> None:
+    with target.cursor() as cursor:
+        cursor.execute(sql)
 
 
 def prune(keep: int = 10_000) -> int:

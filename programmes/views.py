@@ -104,7 +104,7 @@ def programme_detail(request, slug):
         .with_status()
         .with_card_data()
         .select_related("organisation__home_city")
-        .prefetch_related("applicant_kinds", "business_sizes"),
+        .prefetch_related("applicant_kinds", "business_sizes", "sources"),
         slug=slug,
     )
     related = (

@@ -141,18 +141,28 @@ def pytest_collection_modifyitems(config, items):
 
 
 def admin_form_data(response) -> dict:
-    """What the browser would post back from a rendered admin form, unchanged."""
-    form = response.context["adminform"].form
+    """What the browser would post back from a rendered admin form, unchanged (its inlines too)."""
+    data = _bound_values(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets") or []:
+        formset = inline.formset
+        data |= _bound_values(formset.management_form)
+        for form in formset.forms:
+            data |= _bound_values(form)
+    return data
+
+
+def _bound_values(form) -> dict:
     data = {}
     for name in form.fields:
+        key = form.add_prefix(name)
         value = form[name].value()
         if isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
+            data[key] = [str(v) for v in value]
         elif value is None:
-            data[name] = ""
+            data[key] = ""
         elif isinstance(value, bool):
             if value:
-                data[name] = "on"
+                data[key] = "on"
         else:
-            data[name] = str(value)
+            data[key] = str(value)
     return data

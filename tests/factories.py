@@ -1,5 +1,7 @@
 """One factory per model, without surprises: every field a test does not set is plain and valid."""
 
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -11,6 +13,7 @@ from programmes.models import (
     Location,
     Organisation,
     Programme,
+    ProgrammeSource,
     ProgrammeType,
     Sector,
 )
@@ -112,3 +115,17 @@ class ProgrammeFactory(DjangoModelFactory):
     business_sizes = factory.PostGeneration(
         lambda obj, create, extracted, **kw: _link(obj, "business_sizes", create, extracted)
     )
+
+
+class ProgrammeSourceFactory(DjangoModelFactory):
+    """An online source read on 1 March 2026, published a month earlier."""
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    url = factory.Sequence(lambda n: f"https://news.example.kz/articles/{n}")
+    publisher = "Example News"
+    title = factory.Sequence(lambda n: f"Article {n}")
+    published_on = datetime.date(2026, 2, 1)
+    accessed_on = datetime.date(2026, 3, 1)
+
+    class Meta:
+        model = ProgrammeSource

@@ -110,6 +110,9 @@ def _programme_form(organisation, programme_type, **overrides):
         "currency": "KZT",
         "total_budget_currency": "KZT",
         "deadline_type": "rolling",
+        # The sources inline's management form, with no source.
+        "sources-TOTAL_FORMS": "0",
+        "sources-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -22,7 +22,13 @@ from programmes import caching, resources, services
 from programmes.choices import PublicationState
 from programmes.models import Programme
 from tests.conftest import titles
-from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory, SectorFactory
+from tests.factories import (
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeSourceFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +98,12 @@ def test_changed_links_show_at_once(client, grant, film):
     assert titles(client.get(SEARCH, {"sector": "film"})) == ["Film grant"]
     grant.sectors.remove(film)
     assert titles(client.get(SEARCH, {"sector": "film"})) == []
+
+
+def test_a_new_source_shows_at_once_on_the_card(client, grant):
+    assert "Newest source" not in client.get(SEARCH).content.decode()
+    ProgrammeSourceFactory(programme=grant)
+    assert "Newest source" in client.get(SEARCH).content.decode()
 
 
 def test_a_renamed_sector_shows_at_once_in_the_facets(client, grant, film):

@@ -403,7 +403,7 @@ def test_too_long_search_text_is_ignored_with_a_message(client, catalogue):
 def test_status_filter_shows_counts_under_the_other_filters(client, catalogue):
     response = search(client, "sector=film")
     options = {o.slug: (o.count, o.selected) for o in response.context["status_options"]}
-    assert options == {"open": (2, True), "upcoming": (0, True), "closed": (1, False)}
+    assert options == {"open": (2, True), "upcoming": (0, True), "unknown": (0, True), "closed": (1, False)}
 
 
 def _facet(response, name):

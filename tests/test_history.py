@@ -107,6 +107,8 @@ def test_admin_addition_is_recorded(admin_client, admin_user):
             "currency": "KZT",
             "total_budget_currency": "KZT",
             "deadline_type": "rolling",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
         },
     )
     [line] = _lines(Programme.objects.get(slug="new-grant"))

@@ -15,12 +15,13 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from programmes import resources
-from programmes.models import ImportRecord, Organisation, Programme
+from programmes.models import ImportRecord, Organisation, Programme, ProgrammeSource
 from tests.factories import (
     ApplicantKindFactory,
     BusinessSizeFactory,
     OrganisationFactory,
     ProgrammeFactory,
+    ProgrammeSourceFactory,
     ProgrammeTypeFactory,
     SectorFactory,
 )
@@ -95,6 +96,14 @@ def state():
     return (
         sorted(Programme.objects.values_list("slug", "title_en", "amount_max", "updated_at")),
         sorted(Organisation.objects.values_list("slug", flat=True)),
+    )
+
+
+def sources():
+    return list(
+        ProgrammeSource.objects.order_by("programme__slug", "order").values_list(
+            "programme__slug", "order", "url", "publisher", "title", "published_on", "accessed_on"
+        )
     )
 
 
@@ -422,15 +431,22 @@ def test_export_then_import_is_lossless(vocabulary, file_format):
         opens_on=datetime.date(2026, 1, 1),
         expected_awards=15,
     )
+    film = Programme.objects.get(slug="film-grant")
+    # Sources with the separators of the cell's format in their texts, and one without an address.
+    ProgrammeSourceFactory(programme=film, order=0, title="Гранты | итоги \\ 2025", publisher="=Kazpravda")
+    ProgrammeSourceFactory(
+        programme=film, order=1, url="", title="", published_on=datetime.date(2025, 12, 14)
+    )
     exported = resources.ProgrammeResource().export(queryset=Programme.objects.order_by("slug"))
     content = encode(exported, file_format)
-    before = state()
+    before = state(), sources()
     result = run_import(resources.read_dataset(content, file_format))
     assert result.messages == []
     assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 2)
-    assert state() == before
+    assert (state(), sources()) == before
     film = Programme.objects.get(slug="film-grant")
     assert (film.description_ru, film.contact) == ('=HYPERLINK("http://evil")', "+7 700 000 00 00")
+    assert [s.title for s in film.sources.all()] == ["Гранты | итоги \\ 2025", ""]
 
 
 def test_update_reports_changed_columns(vocabulary):
@@ -773,3 +789,73 @@ def test_too_long_title_is_a_row_error(vocabulary):
         "Row 2, column “title_en”: Ensure this value has at most 250 characters (it has 300)."
     )
     assert not Programme.objects.exists()
+
+
+# --- Sources ------------------------------------------------------------------------------------------
+
+SOURCES_CELL = (
+    "https://kazpravda.kz/n/almaty | Kazakhstanskaya Pravda | Алматы — центр креативной индустрии"
+    " | 14.12.2025 | 2026-12-04\n"
+    " | Vecher | Printed article \\| page 3 | 2025-12-12 | 2026-12-04"
+)
+
+
+def test_sources_cell_creates_the_sources_in_order(vocabulary):
+    result = run_import(rows((*GOOD[0], SOURCES_CELL), headers=[*HEADERS, "sources"]))
+    assert result.messages == []
+    assert sources() == [
+        (
+            "film-grant",
+            0,
+            "https://kazpravda.kz/n/almaty",
+            "Kazakhstanskaya Pravda",
+            "Алматы — центр креативной индустрии",
+            datetime.date(2025, 12, 14),
+            datetime.date(2026, 12, 4),
+        ),
+        (
+            "film-grant",
+            1,
+            "",
+            "Vecher",
+            "Printed article | page 3",
+            datetime.date(2025, 12, 12),
+            datetime.date(2026, 12, 4),
+        ),
+    ]
+    # The same file again changes nothing; a changed cell replaces the sources.
+    again = run_import(rows((*GOOD[0], SOURCES_CELL), headers=[*HEADERS, "sources"]))
+    assert (again.totals["update"], again.totals["skip"]) == (0, 1)
+    changed = run_import(rows((*GOOD[0], SOURCES_CELL.split("\n")[1]), headers=[*HEADERS, "sources"]))
+    assert (changed.totals["update"], changed.spreadsheet_changes) == (
+        1,
+        {str(Programme.objects.get().pk): ["sources"]},
+    )
+    assert [s[3] for s in sources()] == ["Vecher"]
+
+
+def test_absent_sources_column_leaves_the_sources_and_an_empty_cell_removes_them(vocabulary):
+    run_import(rows((*GOOD[0], SOURCES_CELL), headers=[*HEADERS, "sources"]))
+    run_import(rows(GOOD[0]))
+    assert len(sources()) == 2
+    run_import(rows((*GOOD[0], ""), headers=[*HEADERS, "sources"]))
+    assert sources() == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("https://a.kz | Pub | Title | 2025-01-01", "does not have five parts"),
+        (" | Pub | Title |  | 2026-01-01", "give the source's address, or its publication date"),
+        ("https://a.kz |  | Title | 2025-01-01 | 2026-01-01", "the publisher is missing"),
+        ("https://a.kz | Pub | Title | 2025-01-01 | ", "the day the source was read is missing"),
+        ("ftp://a.kz | Pub | Title | 2025-01-01 | 2026-01-01", "“ftp://a.kz” is not a web address"),
+        ("https://a.kz | Pub | Title | 32.01.2025 | 2026-01-01", "“32.01.2025” is not a date"),
+    ],
+)
+def test_bad_sources_cell_is_a_row_error_and_saves_nothing(vocabulary, cell, message):
+    result = run_import(rows((*GOOD[0], cell), headers=[*HEADERS, "sources"]))
+    assert len(result.messages) == 1
+    assert result.messages[0].startswith("Row 2, column “sources”: source 1: ")
+    assert message in result.messages[0]
+    assert Programme.objects.count() == 0

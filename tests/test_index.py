@@ -63,7 +63,10 @@ def random_catalogue(db, places, today):
             low, high = high, low
         opens = TODAY + datetime.timedelta(days=rng.randint(-120, 40))
         closes = opens + datetime.timedelta(days=rng.randint(0, 150))
-        fixed = rng.random() < 0.7
+        draw = rng.random()
+        fixed = draw < 0.7
+        # Rolling, or dates no source states ("dates not published": a status of its own).
+        open_ended = DeadlineType.ROLLING if draw < 0.85 else DeadlineType.NOT_PUBLISHED
         ProgrammeFactory(
             slug=f"p-{number:02d}",
             title_en=" ".join(rng.sample(TITLE_WORDS, 2)) + f" {number}",
@@ -72,7 +75,7 @@ def random_catalogue(db, places, today):
             description_en=rng.choice(["", "Grants for games.", "Loans for crafts."]),
             organisation=rng.choice(organisations),
             state=PublicationState.PUBLISHED if rng.random() < 0.9 else PublicationState.DRAFT,
-            deadline_type=DeadlineType.FIXED if fixed else DeadlineType.ROLLING,
+            deadline_type=DeadlineType.FIXED if fixed else open_ended,
             opens_on=opens if fixed else None,
             closes_on=closes if fixed else None,
             amount_min=Decimal(low) if low is not None else None,

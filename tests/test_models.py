@@ -119,6 +119,11 @@ def test_amount_in_currency_without_rate_is_unknown_in_tenge():
         (DeadlineType.FIXED, datetime.date(2026, 3, 2), datetime.date(2026, 4, 1), Status.UPCOMING),
         (DeadlineType.RECURRING, datetime.date(2026, 3, 1), None, Status.OPEN),
         (DeadlineType.ROLLING, None, datetime.date(2026, 2, 1), Status.CLOSED),
+        # No source states the dates: its own status, neither open nor upcoming; dates that
+        # are known still say closed or upcoming.
+        (DeadlineType.NOT_PUBLISHED, None, None, Status.UNKNOWN),
+        (DeadlineType.NOT_PUBLISHED, None, datetime.date(2026, 2, 1), Status.CLOSED),
+        (DeadlineType.NOT_PUBLISHED, datetime.date(2026, 4, 1), None, Status.UPCOMING),
     ],
 )
 def test_status_follows_dates_in_almaty(today, deadline_type, opens_on, closes_on, expected):

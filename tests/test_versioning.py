@@ -7,7 +7,14 @@ import pytest
 from django.db import connection, transaction
 
 from programmes import caching, index, versioning
-from programmes.models import DirectoryVersion, ExchangeRate, Organisation, Programme, SearchDocument
+from programmes.models import (
+    DirectoryVersion,
+    ExchangeRate,
+    Organisation,
+    Programme,
+    ProgrammeSource,
+    SearchDocument,
+)
 from tests.factories import (
     ApplicantKindFactory,
     BusinessSizeFactory,
@@ -34,6 +41,7 @@ def _public_tables() -> set[str]:
         Organisation,
         ExchangeRate,
         SearchDocument,
+        ProgrammeSource,
         *(field.related_model for field in Programme._meta.many_to_many),
     ]
     tables = {model._meta.db_table for model in models}
@@ -58,6 +66,24 @@ def _tables_with_triggers() -> set[str]:
 
 def test_every_table_behind_the_public_pages_advances_the_version():
     assert _public_tables() - _tables_with_triggers() == set()
+
+
+def test_triggers_a_rebuilt_table_lost_are_put_back(db):
+    from django.db import connection
+
+    table = "programmes_organisation"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER directory_version ON {table}")
+        else:
+            for event in ("insert", "update", "delete"):
+                cursor.execute(f"DROP TRIGGER directory_version_{table}_{event}")
+    assert table not in _tables_with_triggers()
+    assert versioning.restore_triggers() == [table]
+    assert _tables_with_triggers() >= _public_tables()
+    before = _number()
+    OrganisationFactory(slug="after-repair")
+    assert _number() > before
 
 
 def test_each_kind_of_write_advances_it():

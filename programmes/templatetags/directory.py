@@ -9,9 +9,10 @@ import markdown as markdown_lib
 import nh3
 from django import template
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import get_language, get_language_info, gettext, pgettext
 
 from .. import search
@@ -148,7 +149,19 @@ def deadline(programme) -> str:
         DeadlineType.ROLLING: gettext("Apply any time"),
         DeadlineType.UNTIL_FUNDS_EXHAUSTED: gettext("Until funds are exhausted"),
         DeadlineType.RECURRING: gettext("Next round: dates to be announced"),
+        DeadlineType.NOT_PUBLISHED: gettext("Ask the organiser"),
     }.get(programme.deadline_type, pgettext("deadline", "Dates to be announced"))
+
+
+@register.simple_tag
+def source_age(day, today=None) -> str:
+    """How old a programme's newest source is: "Newest source: 3 months old" ("" without one)."""
+    if not day:
+        return ""
+    today = today or timezone.localdate()
+    if day >= today:
+        return gettext("Newest source: today")
+    return gettext("Newest source: %(age)s old") % {"age": timesince(day, today, depth=1)}
 
 
 @dataclass
@@ -245,6 +258,9 @@ def programme_json_ld(context, programme):
         data["applicationDeadline" if schema_type != "MonetaryGrant" else "endDate"] = (
             programme.closes_on.isoformat()
         )
+    citations = [_citation(source) for source in programme.sources.all()]
+    if citations:
+        data["citation"] = citations
     # Without control characters (stored before text was cleaned on save): JSON would escape
     # them, but search engines read the values as text (text.py).
     payload = json.dumps(_cleaned(data), ensure_ascii=False).translate(_JSON_ESCAPES)
@@ -254,6 +270,18 @@ def programme_json_ld(context, programme):
         getattr(request, "csp_nonce", ""),
         mark_safe(payload),  # noqa: S308
     )
+
+
+def _citation(source) -> dict:
+    """A source as a schema.org CreativeWork (the programme's ``citation``)."""
+    work = {"@type": "CreativeWork", "publisher": {"@type": "Organization", "name": source.publisher}}
+    if source.title:
+        work["name"] = source.title
+    if web_url(source.url):
+        work["url"] = source.url
+    if source.published_on:
+        work["datePublished"] = source.published_on.isoformat()
+    return work
 
 
 @register.simple_tag

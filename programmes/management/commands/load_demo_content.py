@@ -5,7 +5,14 @@ from django.core.management.base import BaseCommand
 
 from programmes import services
 
-FIXTURES = ("taxonomy.json", "exchange_rates.json", "demo_content_part1.json", "demo_content_part2.json")
+FIXTURES = (
+    "taxonomy.json",
+    "exchange_rates.json",
+    "demo_content_part1.json",
+    "demo_content_part2.json",
+    # Programmes found by the research of #14, each with its sources.
+    "demo_content_research.json",
+)
 
 
 class Command(BaseCommand):
