@@ -177,6 +177,18 @@ def _execute(target, sql: str) -> None:
         cursor.execute(sql)
 
 
+def new_epoch() -> Version:
+    """Draw a new epoch: after restoring a database backup (or promoting a replica), whose
+    version numbers the processes and Redis may have seen before with other data. Nothing
+    filed under the old epoch is served again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE programmes_directoryversion SET epoch = %s, number = number + 1 WHERE id = 1",
+            [secrets.randbits(62)],
+        )
+    return _read()
+
+
 def prune(keep: int = 10_000) -> int:
     """Remove change records but the newest ``keep`` versions' (a process further behind
     rebuilds its index). Returns the number removed."""

@@ -191,6 +191,13 @@ def test_a_lost_version_row_comes_back_with_a_new_epoch():
     assert versioning.current().number > after.number
 
 
+def test_a_restored_database_gets_a_new_epoch():
+    before = versioning.current()
+    after = versioning.new_epoch()
+    assert after.epoch != before.epoch
+    assert versioning.changed_since(before, after) is None  # every process rebuilds
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_one_transaction_is_one_step_on_postgresql():
