@@ -85,18 +85,38 @@ class SlugFilter(django_filters.ModelMultipleChoiceFilter):
 
 
 class NonNegativeRangeField(django_filters.fields.RangeField):
+    """``amount_min`` and ``amount_max``, each read on its own: a bad bound is set aside in
+    ``invalid`` (its name and the errors) and the other one still filters, so that
+    ``amount_min=abc&amount_max=10000000`` is a search up to ten million."""
+
+    # The suffixes of RangeWidget, with the names the messages give them (the form says "From",
+    # "To" under "Award amount").
+    BOUNDS = (("min", _("Award amount (from)")), ("max", _("Award amount (to)")))
+
     def __init__(self, *args, **kwargs):
         fields = (
             forms.DecimalField(min_value=0, max_value=MAX_AMOUNT, max_digits=18, decimal_places=2),
             forms.DecimalField(min_value=0, max_value=MAX_AMOUNT, max_digits=18, decimal_places=2),
         )
         super().__init__(fields, *args, **kwargs)
+        self.invalid: dict[str, list[str]] = {}
 
     def clean(self, value):
-        data = super().clean(value)
-        if data and data.start is not None and data.stop is not None and data.start > data.stop:
+        self.invalid = {}
+        raw = list(value) if isinstance(value, list | tuple) else [None, None]
+        bounds = []
+        for (suffix, _label), field, text in zip(self.BOUNDS, self.fields, raw, strict=False):
+            try:
+                bounds.append(field.clean(text))
+            except ValidationError as error:
+                self.invalid[suffix] = error.messages
+                bounds.append(None)
+        start, stop = [*bounds, None, None][:2]
+        if start is None and stop is None:
+            return None
+        if start is not None and stop is not None and start > stop:
             raise ValidationError(_("The minimum amount is larger than the maximum."), code="min_gt_max")
-        return data
+        return slice(start, stop)
 
 
 class AmountFilter(django_filters.RangeFilter):
@@ -325,6 +345,12 @@ class ProgrammeFilter(django_filters.FilterSet):
                 messages.append(
                     gettext("%(label)s: %(error)s The value was ignored.") % {"label": label, "error": error}
                 )
+            for suffix, bound_label in getattr(field, "BOUNDS", ()):
+                for error in field.invalid.get(suffix, []):
+                    messages.append(
+                        gettext("%(label)s: %(error)s The value was ignored.")
+                        % {"label": bound_label, "error": error}
+                    )
             for value in getattr(field, "ignored", []):
                 messages.append(
                     gettext("%(label)s: “%(value)s” is not a known value and was ignored.")
@@ -337,6 +363,12 @@ class ProgrammeFilter(django_filters.FilterSet):
                 % {"currency": self.currency_code}
             )
         return messages
+
+    @property
+    def invalid_amount_bounds(self) -> list[str]:
+        """The amount's bounds that were ignored ("min", "max"), for the form to mark them."""
+        self.errors  # noqa: B018  (validates the form)
+        return list(self.form.fields["amount"].invalid)
 
     @property
     def selected_statuses(self) -> list[str]:

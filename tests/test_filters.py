@@ -304,10 +304,10 @@ def test_city_facet_counts_the_city_rule(client, catalogue):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("amount_min=abc", "Award amount: Enter a number. The value was ignored."),
+        ("amount_min=abc", "Award amount (from): Enter a number. The value was ignored."),
         (
             "amount_max=-5",
-            "Award amount: Ensure this value is greater than or equal to 0. The value was ignored.",
+            "Award amount (to): Ensure this value is greater than or equal to 0. The value was ignored.",
         ),
         ("sector=film&sector=nonsense", "Sector: “nonsense” is not a known value and was ignored."),
         ("city=atlantis", "City or region: “atlantis” is not a known value and was ignored."),
@@ -344,6 +344,42 @@ def test_unknown_value_is_dropped_but_known_ones_still_filter(client, catalogue)
 
 def test_bad_amount_leaves_the_other_filters_working(client, catalogue):
     assert titles(search(client, "amount_min=abc&type=loan")) == ["Aktau Music Loan"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "invalid"),
+    [
+        # Up to 10 million tenge: the Aktau loan (20–50 million) is left out, and the design
+        # course, which states no amount.
+        ("amount_min=abc&amount_max=10000000", ["Almaty Film Grant", "Mangystau Crafts Grant"], "min"),
+        # From 30 million tenge: only the Aktau loan (and the dollar fund, 50–500 million ₸).
+        ("amount_min=30000000&amount_max=ten", ["Aktau Music Loan", "Nationwide Games Fund"], "max"),
+    ],
+)
+def test_one_bad_amount_bound_keeps_the_other(client, catalogue, query, expected, invalid):
+    response = search(client, query)
+    html = response.content.decode()
+    assert titles(response) == expected
+    bound = {"min": "from", "max": "to"}[invalid]
+    assert response.context["warnings"] == [f"Award amount ({bound}): Enter a number. The value was ignored."]
+    assert f'name="amount_{invalid}" value="' in html
+    marked = re.findall(r'<input[^>]*aria-invalid="true"[^>]*>', html)
+    assert len(marked) == 1
+    assert f'id="id_amount_{invalid}"' in marked[0]
+    assert 'aria-describedby="warnings"' in marked[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("kk", "Қаржыландыру сомасы (бастап): Сан енгізіңіз. Мән ескерілмеді."),
+        ("ru", "Сумма поддержки (от): Введите число. Значение не учтено."),
+    ],
+)
+def test_a_bad_amount_bound_is_named_in_the_pages_language(client, catalogue, language, message):
+    response = client.get(f"/{language}/programmes/?amount_min=abc&amount_max=10000000")
+    assert response.context["warnings"] == [message]
+    assert response.context["page_obj"].paginator.count == 2
 
 
 def test_very_long_and_odd_queries_do_not_fail(client, catalogue):

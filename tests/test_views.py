@@ -161,6 +161,25 @@ def test_home_page_counts_types_and_sectors_and_lists_closing_soon(client, tolqy
     assert "Far grant" not in closing
 
 
+def test_home_page_closing_soon_cards_show_their_status(client, db, today):
+    import datetime
+
+    ProgrammeFactory(title_en="Closing grant", closes_on=datetime.date(2026, 3, 19), deadline_type="fixed")
+    html = client.get("/en/").content.decode()
+    closing = html[html.index('id="closing-soon"') :]
+    assert titles_in(closing) == ["Closing grant"]
+    assert re.findall(r'<span class="status[^"]*">[^<]*</span>', closing) == [
+        '<span class="status status-open">Open</span>'
+    ]
+
+
+def titles_in(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", t).strip()
+        for t in re.findall(r'<h3 class="card-title">(.*?)</h3>', html, re.S)
+    ]
+
+
 def _query_count(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -215,7 +234,7 @@ def test_interface_is_translated(client, db, language, heading, switcher):
 
 def test_messages_about_bad_input_are_in_the_users_language(client, db):
     html = client.get("/ru/programmes/?amount_min=abc").content.decode()
-    assert "Сумма поддержки: Введите число. Значение не учтено." in html
+    assert "Сумма поддержки (от): Введите число. Значение не учтено." in html
 
 
 def test_unknown_address_under_a_language_is_a_404_in_that_language(client, db):
