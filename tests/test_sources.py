@@ -64,13 +64,13 @@ def test_programme_page_lists_sources_with_dates_and_marks_the_one_without_an_ad
     assert (
         '<a href="https://kazpravda.kz/n/almaty-tsentr-kreativnoy-industrii/" rel="noopener external">'
         "Алматы — центр креативной индустрии</a> — Kazakhstanskaya Pravda, "
-        '<time datetime="2025-12-14">Dec. 14, 2025</time>.'
+        '<time datetime="2025-12-14">14 December 2025</time>.'
     ) in html
     assert "A printed interview — Vecher" in html
     assert html.count("Not online: no address.") == 1
-    assert html.count("Read on Feb. 20, 2026.") == 2
+    assert html.count("Read on 20 February 2026.") == 2
     # Not checked by the editors: the page says how old its information is.
-    assert 'Information as of <time datetime="2025-12-14">Dec. 14, 2025</time> (the newest source)' in html
+    assert 'Information as of <time datetime="2025-12-14">14 December 2025</time> (the newest source)' in html
     assert "Checked by the editors" not in html
 
 
@@ -78,7 +78,7 @@ def test_programme_page_says_when_the_editors_checked_the_organisers_page(client
     programme.last_verified_on = datetime.date(2026, 2, 25)
     programme.save()
     html = client.get("/en/programmes/fund/").content.decode()
-    assert 'Checked by the editors on <time datetime="2026-02-25">Feb. 25, 2026</time>' in html
+    assert 'Checked by the editors on <time datetime="2026-02-25">25 February 2026</time>' in html
     assert "Information as of" not in html
 
 

@@ -259,14 +259,62 @@ def test_amounts_are_grouped_as_each_language_writes_them(client, db, language, 
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
-    [("kk", "Жабылады: 31 Наурыз 2026 ж."), ("ru", "31 марта 2026"), ("en", "March 31, 2026")],
+    ("language", "closes_on", "expected"),
+    [
+        ("kk", "2026-03-31", "Жабылады: 2026 жылғы 31 наурыз"),
+        ("kk", "2026-12-22", "Жабылады: 2026 жылғы 22 желтоқсан"),
+        ("ru", "2026-03-31", "Приём до 31 марта 2026 г."),
+        ("ru", "2026-12-22", "Приём до 22 декабря 2026 г."),
+        ("en", "2026-03-31", "Closes 31 March 2026"),
+        ("en", "2026-12-22", "Closes 22 December 2026"),
+    ],
 )
-def test_dates_are_written_as_each_language_writes_them(client, db, today, language, expected):
-    import datetime
-
-    ProgrammeFactory(slug="grant", deadline_type="fixed", closes_on=datetime.date(2026, 3, 31))
+def test_dates_are_written_as_each_language_writes_them(client, db, today, language, closes_on, expected):
+    ProgrammeFactory(slug="grant", deadline_type="fixed", closes_on=closes_on)
     assert expected in client.get(f"/{language}/programmes/grant/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "closes_on", "expected"),
+    [
+        ("en", "2026-03-19", "closes in 18 days"),
+        ("kk", "2026-03-19", "18 күннен кейін жабылады"),
+        ("ru", "2026-03-19", "закрывается через 18 дней"),
+        ("ru", "2026-03-22", "закрывается через 21 день"),
+        ("ru", "2026-03-23", "закрывается через 22 дня"),
+        ("en", "2026-03-02", "closes in 1 day"),
+        ("en", "2026-03-01", "closes today"),
+        ("en", "2026-03-31", "closes in 30 days"),
+    ],
+)
+def test_near_deadlines_say_how_many_days_are_left(client, db, today, language, closes_on, expected):
+    ProgrammeFactory(slug="grant", title_en="Grant", deadline_type="fixed", closes_on=closes_on)
+    marked = f'<strong class="closes-in">{expected}</strong>'
+    detail = client.get(f"/{language}/programmes/grant/").content.decode()
+    search = client.get(f"/{language}/programmes/").content.decode()
+    home = client.get(f"/{language}/").content.decode()
+    assert [page.count('class="closes-in"') for page in (detail, search, home)] == [1, 1, 1]
+    assert marked in detail
+    assert marked in search
+    assert marked in home
+
+
+@pytest.mark.parametrize(
+    ("deadline", "opens_on", "closes_on"),
+    [
+        ("fixed", None, "2026-04-01"),  # 31 days: not near
+        ("fixed", None, "2026-02-27"),  # closed
+        ("fixed", "2026-03-05", "2026-03-10"),  # upcoming
+        ("rolling", None, None),
+    ],
+)
+def test_other_deadlines_do_not_count_days(client, db, today, deadline, opens_on, closes_on):
+    ProgrammeFactory(slug="grant", deadline_type=deadline, opens_on=opens_on, closes_on=closes_on)
+    assert "closes-in" not in client.get("/en/programmes/grant/").content.decode()
+    assert (
+        "closes-in"
+        not in client.get("/en/programmes/?status=open&status=closed&status=upcoming").content.decode()
+    )
 
 
 def test_language_links_never_leave_the_site(rf, db):

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
-from django.utils.translation import get_language, get_language_info, gettext, pgettext
+from django.utils.translation import get_language, get_language_info, gettext, ngettext, pgettext
 
 from .. import search
 from ..choices import DeadlineType, Status
@@ -151,6 +151,20 @@ def deadline(programme) -> str:
         DeadlineType.RECURRING: gettext("Next round: dates to be announced"),
         DeadlineType.NOT_PUBLISHED: gettext("Ask the organiser"),
     }.get(programme.deadline_type, pgettext("deadline", "Dates to be announced"))
+
+
+@register.simple_tag
+def closes_in(programme, today=None) -> str:
+    """ "closes in 18 days" beside an open programme's near closing date (within
+    settings.CLOSING_SOON_DAYS, the home page's "closing soon"); "" for any other."""
+    if not programme.closes_on or getattr(programme, "status", None) != Status.OPEN:
+        return ""
+    days = (programme.closes_on - (today or timezone.localdate())).days
+    if not 0 <= days <= settings.CLOSING_SOON_DAYS:
+        return ""
+    if days == 0:
+        return gettext("closes today")
+    return ngettext("closes in %(days)d day", "closes in %(days)d days", days) % {"days": days}
 
 
 @register.simple_tag
