@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import index, money, search
@@ -34,6 +34,7 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+from .text import collation_key
 
 # Programmes whose dates no source states are shown too: hiding them would hide that they exist.
 DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING, Status.UNKNOWN)
@@ -206,6 +207,25 @@ class FacetOption:
     count: int
     selected: bool
     depth: int = 0
+
+
+def _places_in_name_order(locations: list[Location]) -> list[Location]:
+    """Regions and the cities without a region by their name in the page's language (staff's
+    ``position`` first), each region followed by its cities in the same order."""
+    language = get_language()
+
+    def key(loc):
+        return (loc.position, collation_key(loc.name, language), loc.slug)
+
+    known = {loc.pk for loc in locations}
+    children: dict[int, list[Location]] = {}
+    for loc in locations:
+        if loc.parent_id in known:
+            children.setdefault(loc.parent_id, []).append(loc)
+    ordered = []
+    for loc in sorted((loc for loc in locations if loc.parent_id not in known), key=key):
+        ordered += [loc, *sorted(children.get(loc.pk, []), key=key)]
+    return ordered
 
 
 class ProgrammeFilter(django_filters.FilterSet):
@@ -426,7 +446,7 @@ class ProgrammeFilter(django_filters.FilterSet):
             selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
             if name == "city":
                 options = []
-                for loc in cached_terms(Location):
+                for loc in _places_in_name_order(cached_terms(Location)):
                     count = counts.places.get(loc.pk, 0) + counts.nationwide
                     if count or loc.slug in selected:
                         depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0

@@ -43,3 +43,19 @@ def clean_instance_text(instance) -> None:
             cleaned = clean_text(value)
             if cleaned != value:
                 setattr(instance, field.attname, cleaned)
+
+
+# The alphabets in their own order. Comparing code points puts "ё" and every Kazakh letter
+# (ә, ғ, қ, ң, ө, ұ, ү, һ, і) after "я": "Қызылорда" would follow "Шымкент".
+ALPHABETS = {
+    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+}
+
+
+def collation_key(value: str, language: str | None) -> tuple:
+    """A sort key for ``value`` in ``language``'s alphabetical order, ignoring case: letters of
+    the language's alphabet in their order (after digits, spaces and Latin letters, which keep
+    code-point order)."""
+    alphabet = ALPHABETS.get(language or "", ALPHABETS["ru"])
+    return tuple((1, alphabet.index(c)) if c in alphabet else (0, ord(c)) for c in value.casefold())

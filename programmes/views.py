@@ -2,12 +2,20 @@
 
 import logging
 import smtplib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connection, transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -63,8 +71,21 @@ def home(request):
     )
 
 
+def _without_empty_parameters(request):
+    """The search form sends every field, filled in or not (``?q=&amount_min=&sort=relevance``):
+    such an address is redirected to itself without the empty ones, so that the address a
+    visitor shares, bookmarks or sees is the search they made. None when there is none."""
+    pairs = [(name, value) for name, values in request.GET.lists() for value in values]
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return HttpResponseRedirect(request.path + (f"?{urlencode(kept)}" if kept else ""))
+
+
 @cached_page(parameters=PUBLIC_PARAMETERS)
 def programme_list(request):
+    if (redirected := _without_empty_parameters(request)) is not None:
+        return redirected
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
     page = _page(request, filterset.selection().results, warnings)

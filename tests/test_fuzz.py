@@ -11,9 +11,10 @@ import io
 import os
 import re
 from html.parser import HTMLParser
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
+from django.http import QueryDict
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -283,6 +284,12 @@ def test_search_and_export_never_fail_and_stay_well_formed(client, catalogue):
         url = f"/{language}/{page}"
         response = client.get(url, QUERY_STRING=query)
         note_outcome(response)
+        if response.status_code == 302 and page == "programmes/":
+            # Empty parameters are dropped by a redirect to the same page (views.programme_list).
+            location = urlsplit(response["Location"])
+            assert location.path == url, (url, query, response["Location"])
+            assert all(v.strip() for vs in QueryDict(location.query).lists() for v in vs[1])
+            response = client.get(url, QUERY_STRING=location.query)
         assert_sound(response, f"{url}?{query}")
 
     search()

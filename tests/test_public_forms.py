@@ -326,3 +326,23 @@ def test_templates_have_no_inline_script_or_event_handlers():
         if re.search(r"<script(?![^>]*\bsrc=)", text) or re.search(r"\son[a-z]+\s*=", text):
             offending.append(str(path))
     assert offending == []
+
+
+def test_a_report_sent_too_soon_comes_back_to_send_again(client, clock):
+    # A genuine visitor who typed fast: the form comes back with her text and a message in the
+    # page's language, and sending that same form again a moment later goes through.
+    ProgrammeFactory(slug="film-fund")
+    data = form_data(clock, seconds_to_fill=1, message="Срок подачи продлён до 1 мая.", email="a@example.kz")
+    response = client.post(url("report", "kk", slug="film-fund"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert errors(response) == [
+        "Форма тым жылдам толтырылды. Оны тексеріп, бірнеше секундтан кейін қайта жіберіңіз."
+    ]
+    assert "Срок подачи продлён до 1 мая.</textarea>" in html
+    assert not ProblemReport.objects.exists()
+    resent = {**data, "issued": re.search(r'name="issued" value="([^"]+)"', html).group(1)}
+    clock.shift(5)
+    again = client.post(url("report", "kk", slug="film-fund"), resent)
+    assert again["Location"] == "/kk/programmes/film-fund/report/thanks/"
+    assert ProblemReport.objects.get().message == "Срок подачи продлён до 1 мая."

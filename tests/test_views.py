@@ -3,6 +3,7 @@
 import json
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -330,3 +331,90 @@ def test_language_links_never_leave_the_site(rf, db):
         links = languages(request)["language_links"]
     assert [link["url"] for link in links] == ["/evil.example/en/programmes/?q=x"] * 3
     assert all(link["absolute_url"].startswith("http://testserver/") for link in links)
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        (
+            "q=&type=loan&amount_min=&amount_max=5000&currency=kzt&closing_within=&sort=relevance",
+            "/en/programmes/?type=loan&amount_max=5000&currency=kzt&sort=relevance",
+        ),
+        ("q=+&amount_min=&page=", "/en/programmes/"),
+        ("sector=film&sector=&sector=music", "/en/programmes/?sector=film&sector=music"),
+    ],
+)
+def test_search_form_addresses_lose_their_empty_parameters(client, db, query, location):
+    response = client.get(f"/en/programmes/?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == location
+    assert client.get(location).status_code == 200
+
+
+def test_search_without_empty_parameters_is_not_redirected(client, tolqyn):
+    response = client.get("/en/programmes/?sector=film&q=fund")
+    assert response.status_code == 200
+    assert titles(response) == ["Tolqyn Film Fund"]
+
+
+def test_search_page_offers_email_alerts_once(client, tolqyn):
+    html = client.get("/en/programmes/").content.decode()
+    assert titles_in(html) == ["Tolqyn Film Fund"]
+    assert html.count("Email me new programmes like these") == 1
+    assert html.count('href="/en/alerts/') == 1
+
+
+def test_every_page_has_a_favicon_from_our_static_files(client, db):
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/kk/").content.decode()
+    assert '<link rel="icon" href="/static/programmes/favicon.svg" type="image/svg+xml">' in html
+    assert Path(finders.find("programmes/favicon.svg")).read_text(encoding="utf-8").startswith("<svg ")
+
+
+def test_place_facet_lists_regions_by_their_name_in_the_pages_language(client, db):
+    from tests.factories import LocationFactory
+
+    def place(slug, kk, ru, en, parent=None):
+        kind = "city" if parent or slug == "almaty" else "region"
+        return LocationFactory(slug=slug, kind=kind, parent=parent, name_kk=kk, name_ru=ru, name_en=en)
+
+    east = place(
+        "east-kazakhstan-region",
+        "Шығыс Қазақстан облысы",
+        "Восточно-Казахстанская область",
+        "East Kazakhstan Region",
+    )
+    place("oskemen", "Өскемен", "Усть-Каменогорск", "Oskemen", parent=east)
+    place("semey", "Семей", "Семей", "Semey", parent=east)
+    place("almaty", "Алматы", "Алматы", "Almaty")
+    place("kyzylorda-region", "Қызылорда облысы", "Кызылординская область", "Kyzylorda Region")
+    place("abai-region", "Абай облысы", "Абайская область", "Abai Region")
+    ProgrammeFactory(is_nationwide=True)
+
+    def places(language):
+        response = client.get(f"/{language}/programmes/")
+        return [(o.name, o.depth) for g in response.context["facets"] if g.name == "city" for o in g.options]
+
+    assert places("kk") == [
+        ("Абай облысы", 0), ("Алматы", 0), ("Қызылорда облысы", 0),
+        ("Шығыс Қазақстан облысы", 0), ("Өскемен", 1), ("Семей", 1),
+    ]  # fmt: skip
+    assert places("ru") == [
+        ("Абайская область", 0), ("Алматы", 0), ("Восточно-Казахстанская область", 0),
+        ("Семей", 1), ("Усть-Каменогорск", 1), ("Кызылординская область", 0),
+    ]  # fmt: skip
+    assert [name for name, _depth in places("en")] == [
+        "Abai Region", "Almaty", "East Kazakhstan Region", "Oskemen", "Semey", "Kyzylorda Region",
+    ]  # fmt: skip
+
+
+def test_definition_labels_may_wrap_instead_of_a_fixed_column():
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("programmes/site.css")).read_text(encoding="utf-8")
+    assert "grid-template-columns: 9rem 1fr" not in css
+    assert (
+        ".card-facts div, .facts div { display: grid; grid-template-columns: minmax(min-content, 9rem) "
+        "minmax(0, 1fr); gap: .5rem; }"
+    ) in css
