@@ -1,11 +1,13 @@
 """The staff side: editing, publishing and verifying the directory."""
 
 import datetime
+from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Count, F
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -176,6 +178,28 @@ class LimitedImportForm(ImportForm):
         return import_file
 
 
+class AmountFormField(forms.DecimalField):
+    """An amount as staff type it, read by the import's own parser: "5 000 000", "5 млн",
+    "1,5 млрд", "5 мың", "5k". A text input, since a number input refuses "5 млн" in the browser.
+    A negative amount is left to the model's constraint, which says so in its own words."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return resources.parse_amount(value, allow_negative=True)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+    def prepare_value(self, value):
+        # Whole amounts without ".00", grouped as staff read them.
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return f"{int(value):,}".replace(",", " ")
+        return value
+
+
 class ProgrammeSourceInline(admin.TabularInline):
     """A programme's sources, under its form: what the page's "Sources" lists."""
 
@@ -232,6 +256,8 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
     actions = ("publish", "archive", "mark_verified_today")
     save_on_top = True
     inlines = (ProgrammeSourceInline,)
+    # amount_min, amount_max and total_budget (the other decimals are read-only).
+    formfield_overrides = {models.DecimalField: {"form_class": AmountFormField}}
 
     # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
     resource_classes = [resources.ProgrammeResource]

@@ -154,10 +154,26 @@ _CURRENCY_MARKERS = {
     "$": Currency.USD, "usd": Currency.USD, "€": Currency.EUR, "eur": Currency.EUR,
     "£": Currency.GBP, "gbp": Currency.GBP,
 }  # fmt: skip
-_MARKER_RE = re.compile(r"(₸|\$|€|£|[a-zа-яәіңғүұқөһ]+\.?)", re.IGNORECASE)
+_MARKER_RE = re.compile(r"(₸|\$|€|£|[a-zа-яёәіңғүұқөһ]+\.?)", re.IGNORECASE)
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+# One separator before exactly three digits: "1,500 млн" is 1.5 million in Russian and 1,500
+# million in English, so with a multiplier such a number is refused rather than guessed.
+_ONE_GROUP = re.compile(r"^-?\d{1,3}[.,]\d{3}$")
+# The words for thousand, million and billion staff write after a number, in kk, ru and en
+# ("5 млн", "1,5 млрд", "5 мың", "5k", "2 bn"). Compared in lower case, a final dot removed.
+AMOUNT_MULTIPLIERS = {
+    **dict.fromkeys(("k", "th", "thousand", "thousands", "тыс", "тысяча", "тысячи", "тысяч", "мың"), 10**3),
+    **dict.fromkeys(
+        ("m", "mn", "mln", "mio", "million", "millions", "млн", "миллион", "миллиона", "миллионов"),
+        10**6,
+    ),
+    **dict.fromkeys(
+        ("b", "bn", "bln", "billion", "billions", "млрд", "миллиард", "миллиарда", "миллиардов"),
+        10**9,
+    ),
+}
 
 
 def currency_marker(value) -> str | None:
@@ -171,8 +187,31 @@ def currency_marker(value) -> str | None:
     return None
 
 
-def parse_amount(value) -> Decimal | None:
-    """Numbers as people type them: "5 500 000 000", "5,500,000,000", "5 000 000,50", "$1,000"."""
+def _not_an_amount(value) -> ValueError:
+    if isinstance(value, str) and re.search(r"\d", value):
+        return ValueError(
+            gettext(
+                "“%(value)s” is not an amount. Write it in digits, with a currency and thousands, "
+                "millions or billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn."
+            )
+            % {"value": value}
+        )
+    return ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
+
+
+def _grouped(number: Decimal) -> str:
+    text = f"{number.normalize():,f}"
+    return text.replace(",", " ")
+
+
+def parse_amount(value, allow_negative: bool = False) -> Decimal | None:
+    """Numbers as people type them: "5 500 000 000", "5,500,000,000", "5 000 000,50", "$1,000",
+    and with a multiplier: "5 млн", "5 million", "5 тыс", "5 мың", "1,5 млрд", "5k", "2 bn".
+
+    Any other word in the cell is an error, never dropped: a cell is read as the number its author
+    meant or refused. ``allow_negative`` leaves a negative amount to the model's own check (the
+    admin form, whose message is the constraint's).
+    """
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -180,8 +219,27 @@ def parse_amount(value) -> Decimal | None:
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
     else:
+        multipliers = []
+        for word in _MARKER_RE.findall(str(value)):
+            key = word.lower().rstrip(".")
+            if key in AMOUNT_MULTIPLIERS:
+                multipliers.append(AMOUNT_MULTIPLIERS[key])
+            elif key not in _CURRENCY_MARKERS:
+                raise _not_an_amount(value)
+        if len(multipliers) > 1:
+            raise _not_an_amount(value)
         text = _MARKER_RE.sub("", str(value))
         text = _SPACES_RE.sub("", text)
+        if multipliers and _ONE_GROUP.match(text):
+            number = Decimal(re.sub("[.,]", "", text))
+            raise ValueError(
+                gettext("“%(value)s” could mean %(small)s or %(large)s. Write the whole amount in digits.")
+                % {
+                    "value": value,
+                    "small": _grouped(number / 1000 * multipliers[0]),
+                    "large": _grouped(number * multipliers[0]),
+                }
+            )
         if "," in text and "." in text:
             # The last separator is the decimal one: "5,500,000.50" or "5.500.000,50".
             decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
@@ -193,10 +251,12 @@ def parse_amount(value) -> Decimal | None:
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value}) from None
+            raise _not_an_amount(value) from None
+        if amount.is_finite() and multipliers:
+            amount *= multipliers[0]
     if not amount.is_finite() or abs(amount) >= Decimal("1e16"):
         raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
-    if amount < 0:
+    if amount < 0 and not allow_negative:
         raise ValueError(gettext("Amounts cannot be negative (“%(value)s”).") % {"value": value})
     return amount.quantize(Decimal("0.01"))
 

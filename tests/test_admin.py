@@ -1,6 +1,7 @@
 """The staff side: pages, actions, validation and the Editors group's real permissions."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -160,6 +161,43 @@ def test_admin_creates_programme_with_tenge_amounts(admin_client):
         0,
         [grant],
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("5 млн", Decimal("5000000.00")), ("1,5 млрд", Decimal("1500000000.00")), ("5 мың", Decimal("5000.00"))],
+)
+def test_admin_form_reads_amounts_as_staff_type_them(admin_client, typed, expected):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_max=typed, total_budget="2 bn"),
+    )
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert (programme.amount_max, programme.total_budget) == (expected, Decimal("2000000000.00"))
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    assert 'name="total_budget" value="2 000 000 000"' in html
+
+
+def test_admin_form_refuses_an_amount_it_cannot_read_and_saves_nothing(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_min="5 лимонов", amount_max="1,500 млн"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["amount_min"] == [
+        "“5 лимонов” is not an amount. Write it in digits, with a currency and thousands, millions or "
+        "billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn."
+    ]
+    assert errors["amount_max"] == [
+        "“1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the whole amount in digits."
+    ]
+    assert not Programme.objects.exists()
 
 
 def test_editor_can_add_and_change_programmes_and_organisations(client, editor):

@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -208,6 +209,97 @@ def test_xlsx_reads_the_first_sheet_and_ignores_blank_trailing_rows(vocabulary):
 )
 def test_amounts_as_people_type_them(cell, expected):
     assert resources.parse_amount(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("5 млн", Decimal("5000000.00")),
+        ("5 млн.", Decimal("5000000.00")),
+        ("5 миллионов", Decimal("5000000.00")),
+        ("5 million", Decimal("5000000.00")),
+        ("5 mln", Decimal("5000000.00")),
+        ("5m", Decimal("5000000.00")),
+        ("5 тыс", Decimal("5000.00")),
+        ("5 тыс.", Decimal("5000.00")),
+        ("5 тысяч", Decimal("5000.00")),
+        ("5 мың", Decimal("5000.00")),
+        ("5k", Decimal("5000.00")),
+        ("5 K", Decimal("5000.00")),
+        ("5 thousand", Decimal("5000.00")),
+        ("1,5 млрд", Decimal("1500000000.00")),
+        ("1.5 billion", Decimal("1500000000.00")),
+        ("2 bn", Decimal("2000000000.00")),
+        ("2 миллиарда", Decimal("2000000000.00")),
+        ("5 млн ₸", Decimal("5000000.00")),
+        ("5 млн теңге", Decimal("5000000.00")),
+        ("$2.5m", Decimal("2500000.00")),
+        ("1,500,000 тыс", Decimal("1500000000.00")),
+    ],
+)
+def test_amounts_with_thousands_millions_and_billions_in_three_languages(cell, expected):
+    assert resources.parse_amount(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (
+            "5 штук",
+            "“5 штук” is not an amount. Write it in digits, with a currency and thousands, millions or "
+            "billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn.",
+        ),
+        (
+            "5 млн тыс",
+            "“5 млн тыс” is not an amount. Write it in digits, with a currency and thousands, millions "
+            "or billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn.",
+        ),
+        (
+            "1,500 млн",
+            "“1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the whole amount in digits.",
+        ),
+        ("1.500 k", "“1.500 k” could mean 1 500 or 1 500 000. Write the whole amount in digits."),
+    ],
+)
+def test_amounts_with_an_unknown_word_or_an_ambiguous_multiplier_are_refused(cell, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        resources.parse_amount(cell)
+    assert str(error.value) == message
+
+
+def test_imported_amounts_keep_their_multiplier_or_name_row_and_column(vocabulary):
+    headers = ["slug", "title_en", "organisation", "amount_min", "amount_max", "total_budget"]
+    result = run_import(
+        rows(
+            ("five-million", "Five million", "almaty-creative", "5 тыс", "5 млн", "1,5 млрд"),
+            headers=headers,
+        )
+    )
+    assert result.messages == []
+    programme = Programme.objects.get()
+    assert (programme.amount_min, programme.amount_max, programme.total_budget) == (
+        Decimal("5000.00"),
+        Decimal("5000000.00"),
+        Decimal("1500000000.00"),
+    )
+
+    result = run_import(
+        rows(
+            ("five-million", "Five million", "almaty-creative", "", "5 лимонов", ""),
+            ("other", "Other", "almaty-creative", "", "5 млн", "1,500 млн"),
+            headers=headers,
+        )
+    )
+    assert result.messages == [
+        "Row 2, column “amount_max”: “5 лимонов” is not an amount. Write it in digits, with a "
+        "currency and thousands, millions or billions if you like: 5 000 000, 5 млн, 5 мың, "
+        "1,5 млрд, 5k, 2 bn.",
+        "Row 3, column “total_budget”: “1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the "
+        "whole amount in digits.",
+    ]
+    assert list(Programme.objects.values_list("slug", "amount_max")) == [
+        ("five-million", Decimal("5000000.00"))
+    ]
 
 
 @pytest.mark.parametrize(
