@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import get_language, gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ImportForm
@@ -383,7 +383,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
         if not self.has_import_permission(request):
             raise PermissionDenied
         response = HttpResponse(
-            resources.build_import_template(),
+            resources.build_import_template((get_language() or "en").split("-")[0]),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = 'attachment; filename="programmes-import-template.xlsx"'
