@@ -1,6 +1,7 @@
 """The staff side: pages, actions, validation and the Editors group's real permissions."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -55,6 +56,54 @@ def test_programme_change_page_has_language_tabs_and_prefilled_slug(admin_client
         assert field in html
     assert "tabbed_translation_fields.js" in html
     assert "prepopulated_fields" in html or "data-prepopulated-fields" in html or "prepopulate" in html
+
+
+def test_programme_notes_are_textareas_in_every_language(admin_client):
+    programme = ProgrammeFactory(amount_note_ru="В натуральной форме")
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    textareas = re.findall(
+        r'<textarea name="((?:amount|deadline)_note_\w+)" cols="40" rows="3" maxlength="250"', html
+    )
+    assert textareas == [
+        "amount_note_kk",
+        "amount_note_ru",
+        "amount_note_en",
+        "deadline_note_kk",
+        "deadline_note_ru",
+        "deadline_note_en",
+    ]
+    assert re.search(r'<textarea name="amount_note_ru"[^>]*>\s*В натуральной форме</textarea>', html)
+
+
+def test_programme_list_fits_five_columns_and_rare_groups_are_collapsed(admin_client):
+    ProgrammeFactory(title_en="Film fund")
+    response = admin_client.get(reverse("admin:programmes_programme_changelist"))
+    assert response.context["cl"].list_display == [
+        "action_checkbox",
+        "title",
+        "organisation",
+        "state",
+        "closes_on",
+        "last_verified_on",
+    ]
+    page = admin_client.get(reverse("admin:programmes_programme_add"))
+    groups = [
+        (str(fieldset.name), fieldset.classes.strip())
+        for fieldset in page.context["adminform"]
+        if fieldset.name
+    ]
+    assert groups == [
+        ("Details", ""),
+        ("Classification", ""),
+        ("Money", ""),
+        ("Dates", ""),
+        ("Applying and sources", ""),
+        ("Link checks", "collapse"),
+        ("Public suggestion", "collapse"),
+        ("Record", "collapse"),
+    ]
 
 
 def test_changelist_search_finds_any_language_title(admin_client):
