@@ -1,11 +1,13 @@
 """The staff side: editing, publishing and verifying the directory."""
 
 import datetime
+from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Count, F
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import get_language, gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ImportForm
@@ -176,6 +178,28 @@ class LimitedImportForm(ImportForm):
         return import_file
 
 
+class AmountFormField(forms.DecimalField):
+    """An amount as staff type it, read by the import's own parser: "5 000 000", "5 млн",
+    "1,5 млрд", "5 мың", "5k". A text input, since a number input refuses "5 млн" in the browser.
+    A negative amount is left to the model's constraint, which says so in its own words."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return resources.parse_amount(value, allow_negative=True)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+    def prepare_value(self, value):
+        # Whole amounts without ".00", grouped as staff read them.
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return f"{int(value):,}".replace(",", " ")
+        return value
+
+
 class ProgrammeSourceInline(admin.TabularInline):
     """A programme's sources, under its form: what the page's "Sources" lists."""
 
@@ -185,18 +209,14 @@ class ProgrammeSourceInline(admin.TabularInline):
     min_num = 0
 
 
+NOTE_FIELDS = ("amount_note", "deadline_note")
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTranslationAdmin):
-    list_display = (
-        "title",
-        "organisation",
-        "state",
-        "type_names",
-        "deadline_type",
-        "closes_on",
-        "last_verified_on",
-        "updated_at",
-    )
+    # Five columns fit 1280 px without scrolling sideways; types and the deadline's kind are
+    # filters on the right, the last change is the date drill-down above the list.
+    list_display = ("title", "organisation", "state", "closes_on", "last_verified_on")
     list_filter = (
         "state",
         "types",
@@ -232,6 +252,8 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
     actions = ("publish", "archive", "mark_verified_today")
     save_on_top = True
     inlines = (ProgrammeSourceInline,)
+    # amount_min, amount_max and total_budget (the other decimals are read-only).
+    formfield_overrides = {models.DecimalField: {"form_class": AmountFormField}}
 
     # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
     resource_classes = [resources.ProgrammeResource]
@@ -280,17 +302,25 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
                     ("source_url_result", "source_url_checked_on", "source_url_final"),
                 ),
                 "description": _("Recorded by manage.py check_links; cleared when a link is edited."),
+                "classes": ("collapse",),
             },
         ),
         (
             _("Public suggestion"),
-            {"fields": ("is_public_suggestion", "suggested_organisation", "suggester_email")},
+            {
+                "fields": ("is_public_suggestion", "suggested_organisation", "suggester_email"),
+                "classes": ("collapse",),
+            },
         ),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("types")
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The notes are sentences, often a paragraph: a few rows, in every language (modeltranslation
+        # copies the widget of "amount_note" to amount_note_kk, _ru and _en).
+        if db_field.name.startswith(NOTE_FIELDS):
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- History -------------------------------------------------------------------------------
     # A programme's links are saved after the programme itself, one kind at a time, and each
@@ -357,7 +387,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
         if not self.has_import_permission(request):
             raise PermissionDenied
         response = HttpResponse(
-            resources.build_import_template(),
+            resources.build_import_template((get_language() or "en").split("-")[0]),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = 'attachment; filename="programmes-import-template.xlsx"'
@@ -423,10 +453,6 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TabbedTransla
                 "unchanged": result.totals[RowResult.IMPORT_TYPE_SKIP],
             },
         )
-
-    @admin.display(description=_("types"))
-    def type_names(self, obj):
-        return ", ".join(t.name for t in obj.types.all())
 
     def _report(self, request, message, count: int) -> None:
         # ``message`` is an ngettext_lazy keyed on "count", so that makemessages still finds it.

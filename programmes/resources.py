@@ -37,7 +37,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 from django.utils.translation import override as language_override
 from import_export import fields, resources, widgets
@@ -128,6 +128,36 @@ class ImportFileError(ValueError):
     """A problem with the file as a whole (missing columns), shown without a traceback."""
 
 
+# A column's name in each language ("Название [ru]", "Максимальная сумма"): the template's header
+# in the staff member's language, and accepted by the import as well as the canonical name.
+_COLUMN_FIELDS = {"applicants": "applicant_kinds"}
+
+
+def column_label(column: str) -> str:
+    """The column's name in the active language, from the field's verbose name."""
+    if column == "sources":
+        return capfirst(str(ProgrammeSource._meta.verbose_name_plural))
+    field = Programme._meta.get_field(_COLUMN_FIELDS.get(column, column))
+    return capfirst(str(field.verbose_name))
+
+
+def column_labels(language: str) -> list[str]:
+    """The template's header row in ``language``: English keeps the canonical column names."""
+    if language == "en":
+        return list(COLUMNS)
+    with language_override(language):
+        return [column_label(column) for column in COLUMNS]
+
+
+def header_aliases() -> dict[str, str]:
+    """Every header the import reads, normalised, with its canonical column."""
+    aliases = {}
+    for language in LANGUAGES:
+        with language_override(language):
+            aliases |= {normalise(column_label(column)): column for column in COLUMNS}
+    return aliases | {column: column for column in COLUMNS}
+
+
 # --- Cell parsing ---------------------------------------------------------------------------------
 
 
@@ -154,10 +184,26 @@ _CURRENCY_MARKERS = {
     "$": Currency.USD, "usd": Currency.USD, "€": Currency.EUR, "eur": Currency.EUR,
     "£": Currency.GBP, "gbp": Currency.GBP,
 }  # fmt: skip
-_MARKER_RE = re.compile(r"(₸|\$|€|£|[a-zа-яәіңғүұқөһ]+\.?)", re.IGNORECASE)
+_MARKER_RE = re.compile(r"(₸|\$|€|£|[a-zа-яёәіңғүұқөһ]+\.?)", re.IGNORECASE)
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+# One separator before exactly three digits: "1,500 млн" is 1.5 million in Russian and 1,500
+# million in English, so with a multiplier such a number is refused rather than guessed.
+_ONE_GROUP = re.compile(r"^-?\d{1,3}[.,]\d{3}$")
+# The words for thousand, million and billion staff write after a number, in kk, ru and en
+# ("5 млн", "1,5 млрд", "5 мың", "5k", "2 bn"). Compared in lower case, a final dot removed.
+AMOUNT_MULTIPLIERS = {
+    **dict.fromkeys(("k", "th", "thousand", "thousands", "тыс", "тысяча", "тысячи", "тысяч", "мың"), 10**3),
+    **dict.fromkeys(
+        ("m", "mn", "mln", "mio", "million", "millions", "млн", "миллион", "миллиона", "миллионов"),
+        10**6,
+    ),
+    **dict.fromkeys(
+        ("b", "bn", "bln", "billion", "billions", "млрд", "миллиард", "миллиарда", "миллиардов"),
+        10**9,
+    ),
+}
 
 
 def currency_marker(value) -> str | None:
@@ -171,8 +217,31 @@ def currency_marker(value) -> str | None:
     return None
 
 
-def parse_amount(value) -> Decimal | None:
-    """Numbers as people type them: "5 500 000 000", "5,500,000,000", "5 000 000,50", "$1,000"."""
+def _not_an_amount(value) -> ValueError:
+    if isinstance(value, str) and re.search(r"\d", value):
+        return ValueError(
+            gettext(
+                "“%(value)s” is not an amount. Write it in digits, with a currency and thousands, "
+                "millions or billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn."
+            )
+            % {"value": value}
+        )
+    return ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
+
+
+def _grouped(number: Decimal) -> str:
+    text = f"{number.normalize():,f}"
+    return text.replace(",", " ")
+
+
+def parse_amount(value, allow_negative: bool = False) -> Decimal | None:
+    """Numbers as people type them: "5 500 000 000", "5,500,000,000", "5 000 000,50", "$1,000",
+    and with a multiplier: "5 млн", "5 million", "5 тыс", "5 мың", "1,5 млрд", "5k", "2 bn".
+
+    Any other word in the cell is an error, never dropped: a cell is read as the number its author
+    meant or refused. ``allow_negative`` leaves a negative amount to the model's own check (the
+    admin form, whose message is the constraint's).
+    """
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -180,8 +249,27 @@ def parse_amount(value) -> Decimal | None:
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
     else:
+        multipliers = []
+        for word in _MARKER_RE.findall(str(value)):
+            key = word.lower().rstrip(".")
+            if key in AMOUNT_MULTIPLIERS:
+                multipliers.append(AMOUNT_MULTIPLIERS[key])
+            elif key not in _CURRENCY_MARKERS:
+                raise _not_an_amount(value)
+        if len(multipliers) > 1:
+            raise _not_an_amount(value)
         text = _MARKER_RE.sub("", str(value))
         text = _SPACES_RE.sub("", text)
+        if multipliers and _ONE_GROUP.match(text):
+            number = Decimal(re.sub("[.,]", "", text))
+            raise ValueError(
+                gettext("“%(value)s” could mean %(small)s or %(large)s. Write the whole amount in digits.")
+                % {
+                    "value": value,
+                    "small": _grouped(number / 1000 * multipliers[0]),
+                    "large": _grouped(number * multipliers[0]),
+                }
+            )
         if "," in text and "." in text:
             # The last separator is the decimal one: "5,500,000.50" or "5.500.000,50".
             decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
@@ -193,10 +281,12 @@ def parse_amount(value) -> Decimal | None:
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value}) from None
+            raise _not_an_amount(value) from None
+        if amount.is_finite() and multipliers:
+            amount *= multipliers[0]
     if not amount.is_finite() or abs(amount) >= Decimal("1e16"):
         raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
-    if amount < 0:
+    if amount < 0 and not allow_negative:
         raise ValueError(gettext("Amounts cannot be negative (“%(value)s”).") % {"value": value})
     return amount.quantize(Decimal("0.01"))
 
@@ -559,7 +649,9 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
             raise ValueError(gettext("An organisation is required."))
         name = restore_formula_escape(str(value).strip())
         key = normalise(name)
-        organisation = self.lookup().get(key)
+        # "Almaty Creative" is the organisation whose slug is "almaty-creative", whatever its
+        # full names: a new "almaty-creative-2" is never what the person meant.
+        organisation = self.lookup().get(key) or self.lookup().get(slugify(to_latin(name)))
         if organisation is None:
             if self.permission_user is not None and not self.permission_user.has_perm(
                 "programmes.add_organisation"
@@ -696,6 +788,7 @@ class ProgrammeResource(resources.ModelResource):
         # False on the command line: no per-cell HTML differences are kept for a preview.
         self.preview = kwargs.get("preview", True)
         self.unknown_columns: list[str] = []
+        self.column_titles: dict[str, str] = {}
         self.messages: list[str] = []
         self.changes: dict[str, list[str]] = {}
         self.change_summary: list[tuple[int, str, list[str]]] = []
@@ -782,7 +875,20 @@ class ProgrammeResource(resources.ModelResource):
         self.fields["organisation"].widget.history_user = self.history_user
         self.fields["organisation"].widget.history_reason = self.history_reason
         self.fields["organisation"].widget.permission_user = self.permission_user
-        headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
+        written = [str(h or "").strip() for h in (dataset.headers or [])]
+        aliases = header_aliases()
+        headers = [aliases.get(normalise(h), h.lower()) for h in written]
+        # Messages name a column as the file does ("Максимальная сумма", not "amount_max").
+        self.column_titles = {c: h for c, h in zip(headers, written, strict=True) if c in COLUMNS}
+        repeated = [c for c in COLUMNS if headers.count(c) > 1]
+        if repeated:
+            self.file_error = True
+            for _ in range(len(dataset)):
+                dataset.lpop()
+            raise ImportFileError(
+                gettext("The file has the column %(columns)s more than once.")
+                % {"columns": ", ".join(f"“{c}”" for c in repeated)}
+            )
         dataset.headers = headers
         # LibreOffice and Excel keep thousands of empty rows at the end of a sheet.
         while len(dataset) and all(is_blank(v) for v in dataset[-1]):
@@ -888,7 +994,7 @@ class ProgrammeResource(resources.ModelResource):
                     }
                 messages.append(
                     gettext("Row %(row)s, column “%(column)s”: %(message)s")
-                    % {"row": number, "column": column, "message": problem}
+                    % {"row": number, "column": self.column_titles.get(column, column), "message": problem}
                 )
         return messages
 
@@ -1415,15 +1521,37 @@ VALID_VALUES = [
 ]
 
 
-def build_import_template() -> bytes:
-    """An XLSX file with the header row, one example row, and a sheet of every valid value."""
+_CHOICE_COLUMNS = (
+    ("currency", Currency),
+    ("total_budget_currency", Currency),
+    ("deadline_type", DeadlineType),
+    ("state", PublicationState),
+)
+# Columns that hold several values ("film; animation"): their dropdown offers one value and
+# accepts any text; the other columns warn about a value not in the list.
+_LIST_COLUMNS = {column for column, _model in VALID_VALUES}
+
+
+def _names(label) -> list[str]:
+    names = []
+    for language in LANGUAGES:
+        with language_override(language):
+            names.append(str(label))
+    return names
+
+
+def build_import_template(language: str = "en") -> bytes:
+    """An XLSX file with the header row (in ``language``), one example row, a sheet of every
+    valid value, and a dropdown of those values on each column that has them."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "programmes"
-    sheet.append(COLUMNS)
+    sheet.append(column_labels(language))
     sheet.append([TEMPLATE_EXAMPLE.get(column, "") for column in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -1433,21 +1561,62 @@ def build_import_template() -> bytes:
     values.append(["column", "value", "name (en)", "name (ru)", "name (kk)"])
     for cell in values[1]:
         cell.font = Font(bold=True)
+    ranges: dict[str, tuple[int, int]] = {}
+
+    def add(column: str, rows: list[list]) -> None:
+        first = values.max_row + 1
+        for row in rows:
+            values.append([column, *row])
+        if rows:
+            ranges[column] = (first, values.max_row)
+
     for column, model in VALID_VALUES:
-        for term in model.objects.order_by("position", "slug"):
-            values.append([column, term.slug, term.name_en, term.name_ru, term.name_kk])
-    for column, choices in (
-        ("currency", Currency),
-        ("total_budget_currency", Currency),
-        ("deadline_type", DeadlineType),
-        ("state", PublicationState),
-    ):
-        for value, label in choices.choices:
-            values.append([column, value, str(label)])
-    values.append(["is_nationwide", "yes / no", "да / нет", "иә / жоқ"])
+        add(
+            column,
+            [
+                [term.slug, term.name_en, term.name_ru, term.name_kk]
+                for term in model.objects.order_by("position", "slug")
+            ],
+        )
+    for column, choices in _CHOICE_COLUMNS:
+        add(column, [[value, *_names(label)] for value, label in choices.choices])
+    add("is_nationwide", [["yes", "yes", "да", "иә"], ["no", "no", "нет", "жоқ"]])
+    add(
+        "organisation",
+        [
+            [o.slug, o.name_en, o.name_ru, o.name_kk]
+            for o in Organisation.objects.order_by("slug").only("slug", *_translated("name"))
+        ],
+    )
     values.append(
         ["organisation", gettext("slug or name in any language; a new name creates an organisation")]
     )
+
+    last_row = settings.IMPORT_MAX_ROWS + 1
+    for column, (first, last) in ranges.items():
+        letter = get_column_letter(COLUMNS.index(column) + 1)
+        free = column in _LIST_COLUMNS or column == "organisation"
+        validation = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(values.title)}!$B${first}:$B${last}",
+            allow_blank=True,
+            showErrorMessage=not free,
+            errorStyle="warning",
+            error=gettext(
+                "This value is not in the list. The import accepts it only as a name of one of "
+                "them in another language."
+            ),
+            showInputMessage=free,
+            prompt=(
+                gettext("Choose from the list, or type several values separated by “;”.")
+                if column in _LIST_COLUMNS
+                else gettext("Choose from the list, or type a new organisation's name.")
+            )
+            if free
+            else None,
+        )
+        validation.add(f"{letter}2:{letter}{last_row}")
+        sheet.add_data_validation(validation)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,6 +1,8 @@
 """The staff side: pages, actions, validation and the Editors group's real permissions."""
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -54,6 +56,54 @@ def test_programme_change_page_has_language_tabs_and_prefilled_slug(admin_client
         assert field in html
     assert "tabbed_translation_fields.js" in html
     assert "prepopulated_fields" in html or "data-prepopulated-fields" in html or "prepopulate" in html
+
+
+def test_programme_notes_are_textareas_in_every_language(admin_client):
+    programme = ProgrammeFactory(amount_note_ru="В натуральной форме")
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    textareas = re.findall(
+        r'<textarea name="((?:amount|deadline)_note_\w+)" cols="40" rows="3" maxlength="250"', html
+    )
+    assert textareas == [
+        "amount_note_kk",
+        "amount_note_ru",
+        "amount_note_en",
+        "deadline_note_kk",
+        "deadline_note_ru",
+        "deadline_note_en",
+    ]
+    assert re.search(r'<textarea name="amount_note_ru"[^>]*>\s*В натуральной форме</textarea>', html)
+
+
+def test_programme_list_fits_five_columns_and_rare_groups_are_collapsed(admin_client):
+    ProgrammeFactory(title_en="Film fund")
+    response = admin_client.get(reverse("admin:programmes_programme_changelist"))
+    assert response.context["cl"].list_display == [
+        "action_checkbox",
+        "title",
+        "organisation",
+        "state",
+        "closes_on",
+        "last_verified_on",
+    ]
+    page = admin_client.get(reverse("admin:programmes_programme_add"))
+    groups = [
+        (str(fieldset.name), fieldset.classes.strip())
+        for fieldset in page.context["adminform"]
+        if fieldset.name
+    ]
+    assert groups == [
+        ("Details", ""),
+        ("Classification", ""),
+        ("Money", ""),
+        ("Dates", ""),
+        ("Applying and sources", ""),
+        ("Link checks", "collapse"),
+        ("Public suggestion", "collapse"),
+        ("Record", "collapse"),
+    ]
 
 
 def test_changelist_search_finds_any_language_title(admin_client):
@@ -160,6 +210,43 @@ def test_admin_creates_programme_with_tenge_amounts(admin_client):
         0,
         [grant],
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("5 млн", Decimal("5000000.00")), ("1,5 млрд", Decimal("1500000000.00")), ("5 мың", Decimal("5000.00"))],
+)
+def test_admin_form_reads_amounts_as_staff_type_them(admin_client, typed, expected):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_max=typed, total_budget="2 bn"),
+    )
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert (programme.amount_max, programme.total_budget) == (expected, Decimal("2000000000.00"))
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    assert 'name="total_budget" value="2 000 000 000"' in html
+
+
+def test_admin_form_refuses_an_amount_it_cannot_read_and_saves_nothing(admin_client):
+    organisation, grant = OrganisationFactory(), ProgrammeTypeFactory(slug="grant")
+    response = admin_client.post(
+        reverse("admin:programmes_programme_add"),
+        _programme_form(organisation, grant, amount_min="5 лимонов", amount_max="1,500 млн"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["amount_min"] == [
+        "“5 лимонов” is not an amount. Write it in digits, with a currency and thousands, millions or "
+        "billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn."
+    ]
+    assert errors["amount_max"] == [
+        "“1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the whole amount in digits."
+    ]
+    assert not Programme.objects.exists()
 
 
 def test_editor_can_add_and_change_programmes_and_organisations(client, editor):

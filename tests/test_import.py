@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -208,6 +209,97 @@ def test_xlsx_reads_the_first_sheet_and_ignores_blank_trailing_rows(vocabulary):
 )
 def test_amounts_as_people_type_them(cell, expected):
     assert resources.parse_amount(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("5 млн", Decimal("5000000.00")),
+        ("5 млн.", Decimal("5000000.00")),
+        ("5 миллионов", Decimal("5000000.00")),
+        ("5 million", Decimal("5000000.00")),
+        ("5 mln", Decimal("5000000.00")),
+        ("5m", Decimal("5000000.00")),
+        ("5 тыс", Decimal("5000.00")),
+        ("5 тыс.", Decimal("5000.00")),
+        ("5 тысяч", Decimal("5000.00")),
+        ("5 мың", Decimal("5000.00")),
+        ("5k", Decimal("5000.00")),
+        ("5 K", Decimal("5000.00")),
+        ("5 thousand", Decimal("5000.00")),
+        ("1,5 млрд", Decimal("1500000000.00")),
+        ("1.5 billion", Decimal("1500000000.00")),
+        ("2 bn", Decimal("2000000000.00")),
+        ("2 миллиарда", Decimal("2000000000.00")),
+        ("5 млн ₸", Decimal("5000000.00")),
+        ("5 млн теңге", Decimal("5000000.00")),
+        ("$2.5m", Decimal("2500000.00")),
+        ("1,500,000 тыс", Decimal("1500000000.00")),
+    ],
+)
+def test_amounts_with_thousands_millions_and_billions_in_three_languages(cell, expected):
+    assert resources.parse_amount(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (
+            "5 штук",
+            "“5 штук” is not an amount. Write it in digits, with a currency and thousands, millions or "
+            "billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn.",
+        ),
+        (
+            "5 млн тыс",
+            "“5 млн тыс” is not an amount. Write it in digits, with a currency and thousands, millions "
+            "or billions if you like: 5 000 000, 5 млн, 5 мың, 1,5 млрд, 5k, 2 bn.",
+        ),
+        (
+            "1,500 млн",
+            "“1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the whole amount in digits.",
+        ),
+        ("1.500 k", "“1.500 k” could mean 1 500 or 1 500 000. Write the whole amount in digits."),
+    ],
+)
+def test_amounts_with_an_unknown_word_or_an_ambiguous_multiplier_are_refused(cell, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        resources.parse_amount(cell)
+    assert str(error.value) == message
+
+
+def test_imported_amounts_keep_their_multiplier_or_name_row_and_column(vocabulary):
+    headers = ["slug", "title_en", "organisation", "amount_min", "amount_max", "total_budget"]
+    result = run_import(
+        rows(
+            ("five-million", "Five million", "almaty-creative", "5 тыс", "5 млн", "1,5 млрд"),
+            headers=headers,
+        )
+    )
+    assert result.messages == []
+    programme = Programme.objects.get()
+    assert (programme.amount_min, programme.amount_max, programme.total_budget) == (
+        Decimal("5000.00"),
+        Decimal("5000000.00"),
+        Decimal("1500000000.00"),
+    )
+
+    result = run_import(
+        rows(
+            ("five-million", "Five million", "almaty-creative", "", "5 лимонов", ""),
+            ("other", "Other", "almaty-creative", "", "5 млн", "1,500 млн"),
+            headers=headers,
+        )
+    )
+    assert result.messages == [
+        "Row 2, column “amount_max”: “5 лимонов” is not an amount. Write it in digits, with a "
+        "currency and thousands, millions or billions if you like: 5 000 000, 5 млн, 5 мың, "
+        "1,5 млрд, 5k, 2 bn.",
+        "Row 3, column “total_budget”: “1,500 млн” could mean 1 500 000 or 1 500 000 000. Write the "
+        "whole amount in digits.",
+    ]
+    assert list(Programme.objects.values_list("slug", "amount_max")) == [
+        ("five-million", Decimal("5000000.00"))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -633,6 +725,137 @@ def test_the_template_imports_cleanly(vocabulary, english_admin):
     result = run_import(resources.read_dataset(content, resources.XLSX()))
     assert result.messages == []
     assert Programme.objects.get().slug == "example-film-grant"
+
+
+def test_the_template_example_finds_the_organisation_whose_slug_its_name_makes(vocabulary, english_admin):
+    # The demo organisation's names are long; "Almaty Creative" is the name its slug is made of.
+    Organisation.objects.filter(slug="almaty-creative").update(
+        name_en="Almaty Creative Industries Development Centre LLP",
+        name_ru="ТОО «Центр развития креативных индустрий «Almaty Creative»",
+        name_kk="«Almaty Creative» креативті индустрияларды дамыту орталығы» ЖШС",
+    )
+    ProgrammeTypeFactory(slug="grant")
+    SectorFactory(slug="animation")
+    ApplicantKindFactory(slug="sole-proprietor")
+    BusinessSizeFactory(slug="micro")
+    content = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    result = run_import(resources.read_dataset(content, resources.XLSX()), dry_run=True)
+    assert (result.messages, result.new_organisations) == ([], [])
+    result = run_import(resources.read_dataset(content, resources.XLSX()))
+    assert Programme.objects.get().organisation.slug == "almaty-creative"
+    assert list(Organisation.objects.values_list("slug", flat=True)) == ["almaty-creative"]
+
+
+def test_template_valid_values_are_in_their_columns_with_names_in_three_languages(vocabulary, english_admin):
+    content = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["valid values"]
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row for row in values if row[0] in ("is_nationwide", "state", "organisation")] == [
+        ("state", "draft", "Draft", "Черновик", "Нобай"),
+        ("state", "published", "Published", "Опубликовано", "Жарияланған"),
+        ("state", "archived", "Archived", "В архиве", "Мұрағатталған"),
+        ("is_nationwide", "yes", "yes", "да", "иә"),
+        ("is_nationwide", "no", "no", "нет", "жоқ"),
+        ("organisation", "almaty-creative", "Almaty Creative", "Алматы Креатив", "Алматы Креатив"),
+        (
+            "organisation",
+            "slug or name in any language; a new name creates an organisation",
+            None,
+            None,
+            None,
+        ),
+    ]
+    assert values[0] == ("types", "grant", "Grant", "Грант", "Грант")
+
+
+def test_template_offers_dropdowns_of_the_valid_values(vocabulary, english_admin):
+    content = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    validations = [
+        (str(v.sqref), v.type, v.formula1, bool(v.showErrorMessage))
+        for v in book["programmes"].data_validations.dataValidation
+    ]
+    letter = {column: openpyxl.utils.get_column_letter(n) for n, column in enumerate(resources.COLUMNS, 1)}
+    expected = [
+        ("types", "$B$2:$B$3", False),
+        ("sectors", "$B$4:$B$5", False),
+        ("locations", "$B$6:$B$10", False),
+        ("applicants", "$B$11:$B$11", False),
+        ("business_sizes", "$B$12:$B$12", False),
+        ("currency", "$B$13:$B$16", True),
+        ("total_budget_currency", "$B$17:$B$20", True),
+        ("deadline_type", "$B$21:$B$25", True),
+        ("state", "$B$26:$B$28", True),
+        ("is_nationwide", "$B$29:$B$30", True),
+        ("organisation", "$B$31:$B$31", False),
+    ]
+    assert validations == [
+        (f"{letter[c]}2:{letter[c]}20001", "list", f"'valid values'!{cells}", strict)
+        for c, cells, strict in expected
+    ]
+    values = book["valid values"]
+    assert [values[f"B{n}"].value for n in range(29, 31)] == ["yes", "no"]
+    assert [values[f"B{n}"].value for n in range(13, 17)] == ["KZT", "USD", "EUR", "GBP"]
+
+
+def test_template_headers_are_in_the_staff_members_language_and_import_reads_both(vocabulary, english_admin):
+    english_admin.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    content = english_admin.get(reverse("admin:programmes_programme_import_template")).content
+    header = [c.value for c in openpyxl.load_workbook(io.BytesIO(content))["programmes"][1]]
+    assert header[:4] == ["Слаг", "Название [en]", "Название [ru]", "Название [kk]"]
+    assert header[resources.COLUMNS.index("amount_max")] == "Максимальная сумма"
+    assert header[resources.COLUMNS.index("applicants")] == "Кто может подать заявку"
+    kazakh = resources.column_labels("kk")
+    assert kazakh[resources.COLUMNS.index("amount_max")] == "Ең көп сома"
+
+    # Russian, Kazakh and canonical headers in one file, any case.
+    headers = ["Слаг", "title_en", "ұйым", "Максимальная сумма", "ТИПЫ ПРОГРАММ"]
+    result = run_import(
+        rows(("film-grant", "Film grant", "almaty-creative", "5 млн", "Грант"), headers=headers)
+    )
+    assert (result.messages, result.unknown_columns) == ([], [])
+    programme = Programme.objects.get()
+    assert (programme.slug, programme.amount_max, [t.slug for t in programme.types.all()]) == (
+        "film-grant",
+        Decimal("5000000.00"),
+        ["grant"],
+    )
+
+    from django.utils import translation
+
+    with translation.override("ru"):
+        result = run_import(rows(("x", "X", "almaty-creative", "5 штук", ""), headers=headers))
+    assert result.messages == [
+        "Строка 2, столбец «Максимальная сумма»: «5 штук» — это не сумма. Напишите её цифрами, при "
+        "желании с валютой и тысячами, миллионами или миллиардами: 5 000 000, 5 млн, 5 тыс, 1,5 млрд, "
+        "5k, 2 bn."
+    ]
+
+
+def test_a_column_named_twice_is_one_clear_error(vocabulary):
+    result = run_import(
+        rows(
+            ("x", "X", "Y", "almaty-creative"), headers=["slug", "title_ru", "Название [ru]", "organisation"]
+        )
+    )
+    assert [str(e.error) for e in result.base_errors] == [
+        "The file has the column “title_ru” more than once."
+    ]
+    assert not Programme.objects.exists()
+
+
+def test_no_header_in_any_language_names_two_columns():
+    from django.utils import translation
+
+    from programmes.search import normalise
+
+    seen = {}
+    for language in ("en", "ru", "kk"):
+        with translation.override(language):
+            for column in resources.COLUMNS:
+                seen.setdefault(normalise(resources.column_label(column)), set()).add(column)
+    assert {label: columns for label, columns in seen.items() if len(columns) > 1} == {}
+    assert resources.header_aliases()["максимальная сумма"] == "amount_max"
 
 
 def test_admin_export_of_selected_programmes(vocabulary, english_admin):
