@@ -120,7 +120,7 @@ def forget_expired_counts() -> int:
 def cached_page(view=None, *, parameters: tuple[str, ...] | None = None, throttled: bool = False):
     """Serve a public GET page from the cache for identical requests until the data changes.
 
-    The key is the generation, the language and the address with its parameters in a fixed
+    The key is the directory version, the language and the address with its parameters in a fixed
     order (``?city=almaty&sector=film`` and ``?sector=film&city=almaty`` are one page); with
     ``parameters``, only those count (the page ignores the others, so a page asked with made-up
     parameters is the same page, and one cache entry). Nothing personal is ever stored or

@@ -492,7 +492,7 @@ def _written(texts: list[str]) -> str:
 # One lexeme as PostgreSQL writes a tsquery (quotes and backslashes within doubled), with or
 # without a prefix mark.
 _LEXEME = re.compile(r"'(?P<lexeme>(?:[^'\\]|''|\\\\)*)'(?P<prefix>:\*)?")
-# Per process, without the generation: parsing depends on PostgreSQL's dictionaries alone.
+# Per process, without the directory version: parsing depends on PostgreSQL's dictionaries alone.
 _parsed_texts: dict = {}
 
 
@@ -755,7 +755,7 @@ class _Reads:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT {columns}",
-                    [p for _alias, _generation, document, text in missing for p in (document, text)],
+                    [p for _alias, _version, document, text in missing for p in (document, text)],
                 )
                 for key, blob in zip(missing, cursor.fetchone(), strict=True):
                     self._blobs[key] = bytes(blob)
