@@ -867,6 +867,14 @@ class ProgrammeResource(resources.ModelResource):
     def get_diff_class(self):
         return _ChangeTrackingDiff
 
+    def _refuse_file(self, dataset, message: str):
+        """A fault of the whole file (its header row): reported once, not on every row, and
+        none of its rows read."""
+        self.file_error = True
+        for _ in range(len(dataset)):
+            dataset.lpop()
+        raise ImportFileError(message)
+
     def before_import(self, dataset, **kwargs):
         user = kwargs.get("user")
         self.history_user = user if getattr(user, "pk", None) else None
@@ -882,12 +890,10 @@ class ProgrammeResource(resources.ModelResource):
         self.column_titles = {c: h for c, h in zip(headers, written, strict=True) if c in COLUMNS}
         repeated = [c for c in COLUMNS if headers.count(c) > 1]
         if repeated:
-            self.file_error = True
-            for _ in range(len(dataset)):
-                dataset.lpop()
-            raise ImportFileError(
+            self._refuse_file(
+                dataset,
                 gettext("The file has the column %(columns)s more than once.")
-                % {"columns": ", ".join(f"“{c}”" for c in repeated)}
+                % {"columns": ", ".join(f"“{c}”" for c in repeated)},
             )
         dataset.headers = headers
         # LibreOffice and Excel keep thousands of empty rows at the end of a sheet.
@@ -898,14 +904,10 @@ class ProgrammeResource(resources.ModelResource):
         if not any(c in headers for c in TITLE_COLUMNS):
             missing.append(" / ".join(TITLE_COLUMNS))
         if missing:
-            # Nothing in the rows can be read without these columns: report the file once,
-            # not every row.
-            self.file_error = True
-            for _ in range(len(dataset)):
-                dataset.lpop()
-            raise ImportFileError(
+            self._refuse_file(
+                dataset,
                 gettext("The file has no column %(columns)s. The first row must hold the column names.")
-                % {"columns": ", ".join(f"“{c}”" for c in missing)}
+                % {"columns": ", ".join(f"“{c}”" for c in missing)},
             )
         slugs = [str(v).strip().lower() for v in dataset["slug"] if not is_blank(v)]
         self.repeated_slugs = (

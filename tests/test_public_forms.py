@@ -239,6 +239,21 @@ def test_the_last_place_in_the_hour_is_taken_once(client, clock, settings, monke
     assert Programme.objects.count() == 2
 
 
+def test_expired_counters_and_used_form_loads_are_removed_hourly(client, clock):
+    from programmes.caching import forget_expired_counts, peek_count
+    from programmes.models import RateCounter, UsedFormToken
+
+    client.post(url("suggest"), form_data(clock, **SUGGESTION))
+    assert (RateCounter.objects.count(), UsedFormToken.objects.count()) == (1, 1)
+    clock.shift(60 * 60 + 1)  # the hour's window is over; the form load is still within its day
+    assert peek_count("public-forms:127.0.0.1") == 0
+    assert forget_expired_counts() == 1
+    assert (RateCounter.objects.count(), UsedFormToken.objects.count()) == (0, 1)
+    clock.shift(24 * 60 * 60)
+    assert forget_expired_counts() == 1
+    assert UsedFormToken.objects.count() == 0
+
+
 def test_six_submissions_in_an_hour_from_one_address_are_too_many(client, clock):
     ProgrammeFactory(slug="film-fund")
     for n in range(5):

@@ -5,8 +5,8 @@ index, term lists, cached pages and word matches in memory) on a database of its
 database the suite runs on (SQLite file or PostgreSQL). Every worker is made to answer first,
 so each has something to keep; then the data changes through the import command, through the
 admin in one worker, and through a bulk write from the shell; and every worker's very next
-answers (search, counts, home page, feed, export) must show the change. The public limits are
-checked the same way: counted once across all workers.
+answers (search, counts, home page, feed, calendar, export, sitemap) must show the change. The
+public limits are checked the same way: counted once across all workers.
 """
 
 import csv
@@ -31,6 +31,13 @@ BIN = Path(sys.executable).parent
 WORKERS = 3
 WORD = "zephyrine"  # in the test programmes' titles only
 SEARCH = f"/en/programmes/?q={WORD}"
+# Public pages besides the search that show the test programmes by title.
+OTHER_SURFACES = (
+    "/en/",
+    f"/en/programmes/feed.atom?q={WORD}",
+    f"/en/programmes/calendar.ics?q={WORD}",
+    f"/en/programmes/export.csv?q={WORD}",
+)
 
 
 def _free_port() -> int:
@@ -76,6 +83,9 @@ def _environment(database_url: str, port: int) -> dict:
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(WORKERS),
         "LOG_LEVEL": "WARNING",
+        # Each worker builds its own feed, calendar, export and sitemap per version here: this
+        # is a test of freshness, not of the per-address throttle (tested in test_feeds.py).
+        "EXPENSIVE_REQUESTS_PER_MINUTE": "10000",
         "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password-42",
     }
 
@@ -202,7 +212,8 @@ def _film_count(html: str) -> int:
 
 def _seen_everywhere(site: Site, expected: list[str]) -> None:
     """Every worker's answers show exactly the ``expected`` test programmes: in the results, the
-    result count, the film facet, the home page's closing-soon list, the feed and the export."""
+    result count, the film facet, the home page's closing-soon list, the feed, the calendar, the
+    export and the sitemap."""
     for worker, pages in site.from_every_worker(SEARCH).items():
         for page in pages:
             assert _titles(page) == expected, worker
@@ -214,15 +225,20 @@ def _seen_everywhere(site: Site, expected: list[str]) -> None:
         "Zephyrine Gamma grant",
         "Zephyrine Delta grant",
     }
-    for path in ("/en/", f"/en/programmes/feed.atom?q={WORD}", f"/en/programmes/export.csv?q={WORD}"):
+    for path in OTHER_SURFACES:
         for worker, pages in site.from_every_worker(path).items():
             for page in pages:
                 assert sorted(name for name in names if name in page) == sorted(expected), (path, worker)
+    # The sitemap lists pages by address: the slugs of the published ones.
+    slugs = sorted(f"zephyrine-{name.split()[1].lower()}" for name in expected)
+    for worker, pages in site.from_every_worker("/sitemap-programmes.xml").items():
+        for page in pages:
+            assert sorted(set(re.findall(r"/en/programmes/(zephyrine-[a-z]+)/", page))) == slugs, worker
 
 
 def _warm(site: Site) -> None:
     # Every worker builds its index and caches its pages and term lists.
-    for path in (SEARCH, "/en/", f"/en/programmes/feed.atom?q={WORD}", f"/en/programmes/export.csv?q={WORD}"):
+    for path in (SEARCH, *OTHER_SURFACES, "/sitemap-programmes.xml"):
         site.from_every_worker(path)
 
 
