@@ -39,3 +39,39 @@ def test_manage_py_with_a_key_keeps_debug_off():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_yes_no_setting_with_an_unknown_value_refuses_to_start():
+    # "ture" is a typo for true; reading it as False would quietly serve without the HTTPS redirect.
+    result = _run(
+        "-c",
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='directory.settings'; django.setup();"
+        " print('started')",
+        SECRET_KEY="k" * 50,
+        SECURE_SSL_REDIRECT="ture",
+    )
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT='ture' is not a yes/no value; use one of" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_yes_no_settings_accept_the_usual_words_in_any_case():
+    script = (
+        "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_PRELOAD)"
+    )
+    for yes, no, expected in (
+        ("YES", "off", "True False"),
+        (" 0 ", "On", "False True"),
+        ("", "true", "False True"),
+    ):
+        result = _run(
+            "manage.py",
+            "shell",
+            "-c",
+            script,
+            SECRET_KEY="k" * 50,
+            SECURE_SSL_REDIRECT=yes,
+            SECURE_HSTS_PRELOAD=no,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == expected
