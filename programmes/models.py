@@ -492,6 +492,16 @@ TERMS_FIELDS = ("opens_on", "closes_on", "amount_min", "amount_max", "currency")
 TRACKED_FIELDS = ("state", *TERMS_FIELDS)
 # What save() compares with the stored row (see Programme.loaded_values).
 LOADED_FIELDS = (*TRACKED_FIELDS, *CHECKED_LINKS)
+# The columns Programme.derive() computes, besides the link-check columns it clears.
+DERIVED_FIELDS = (
+    "amount_min_kzt",
+    "amount_max_kzt",
+    "search_title",
+    "search_text",
+    "search_latin",
+    "published_at",
+    "terms_changed_at",
+)
 
 
 class Programme(models.Model):
@@ -699,24 +709,10 @@ class Programme(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        clean_instance_text(self)  # before the derived search columns are computed from it
-        self.refresh_kzt_amounts()
-        self.refresh_search_text()
-        forgotten = self.forget_stale_checks()
-        self.note_changes()
+        derived = self.derive()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                *forgotten,
-                "amount_min_kzt",
-                "amount_max_kzt",
-                "search_title",
-                "search_text",
-                "search_latin",
-                "published_at",
-                "terms_changed_at",
-            }
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
         self._remember_loaded()
         search.update_vectors([self.pk])
@@ -734,6 +730,23 @@ class Programme(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._remember_loaded()
         return instance
+
+    def derive(self, rates: dict[str, Decimal] | None = None) -> list[str]:
+        """Compute every column derived from what staff typed: the one place for it. save(), the
+        import's batched inserts (which bypass save) and the synthetic generator all call it.
+
+        Cleans the text first (the search columns are computed from the cleaned text), then the
+        award in tenge, the search columns, the link checks an edited link invalidates, and the
+        change stamps alerts report. Returns the columns it may have changed. The full-text
+        documents are not here: they are built in the database from the saved row and its links
+        (search.update_vectors), after the save.
+        """
+        clean_instance_text(self)
+        self.refresh_kzt_amounts(rates)
+        self.refresh_search_text()
+        forgotten = self.forget_stale_checks()
+        self.note_changes()
+        return [*forgotten, *DERIVED_FIELDS]
 
     def forget_stale_checks(self) -> list[str]:
         """Clear the link check of a link that was edited since it was loaded: the result was about

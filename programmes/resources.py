@@ -824,9 +824,12 @@ class ProgrammeResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         self.dry_run = dry_run
         started = time.perf_counter()
-        result = super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
-        )
+        # Every changed row's search document is rebuilt once, in one statement at the end of the
+        # file (after_import, inside the import's transaction), not several statements per row.
+        with search.deferred_vector_updates():
+            result = super().import_data(
+                dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
+            )
         user = kwargs.get("user")
         totals = result.totals
         import_log.info(
@@ -1084,9 +1087,7 @@ class ProgrammeResource(resources.ModelResource):
             super().save_instance(instance, is_create, row, **kwargs)
             self.updated_instances.append(instance)
             return
-        instance.refresh_kzt_amounts(self.rates)
-        instance.refresh_search_text()
-        instance.note_changes()  # bulk_create skips save(): stamp published_at here
+        instance.derive(self.rates)  # bulk_create skips save(): the derived columns are computed here
         self.new_instances.append(instance)
         self.last_new_instance = instance
 

@@ -83,8 +83,7 @@ class Command(BaseCommand):
                     for lang in ("en", "ru", "kk")
                 },
             )
-            programme.refresh_kzt_amounts(rates)
-            programme.refresh_search_text()
+            programme.derive(rates)  # bulk_create skips save()
             batch.append((programme, row))
             if len(batch) == BATCH:
                 self._save(batch, terms)
