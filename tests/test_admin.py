@@ -1,15 +1,17 @@
 """The staff side: pages, actions, validation and the Editors group's real permissions."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from programmes.choices import PublicationState
-from programmes.models import Programme
+from programmes.models import Organisation, Programme
 from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -485,3 +487,42 @@ def test_the_admins_language_setting_leaves_the_public_site_alone(client, settin
     settings.ADMIN_LANGUAGE_CODE = "kk"
     response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="")
     assert (response["Content-Language"], response.context["LANGUAGE_CODE"]) == ("en", "en")
+
+
+def test_the_kazakh_admins_scripts_speak_kazakh(admin_client):
+    # The two-box selector and the calendar read their words from the admin's JavaScript catalogue.
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    script = admin_client.get(reverse("admin:jsi18n")).content.decode()
+    # The catalogue is JSON, non-ASCII letters escaped.
+    for kazakh in ("Қолжетімді %s", "Таңдалған %s", "Барлығын алып тастау (%s)", "Желтоқсан", "Бүгін"):
+        assert json.dumps(kazakh) in script
+    for russian in ("Доступные", "Выбранные", "Удалить все", "Декабрь", "Сегодня"):
+        assert json.dumps(russian)[1:-1] not in script
+
+
+@pytest.mark.parametrize(
+    ("language", "added", "deleted"),
+    [
+        (
+            "en",
+            "The organisation “Tolqyn” was added successfully.",
+            "The organisation “Tolqyn” was deleted successfully.",
+        ),
+        ("ru", "Добавлено: организация «Tolqyn».", "Удалено: организация «Tolqyn»."),
+        ("kk", "Сәтті қосылды: ұйым «Tolqyn».", "Сәтті жойылды: ұйым «Tolqyn»."),
+    ],
+)
+def test_admin_messages_agree_with_the_models_name(admin_client, language, added, deleted):
+    # Django's Russian said "организация «…» был успешно добавлен": the verb agrees with nothing.
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = admin_client.post(
+        reverse("admin:programmes_organisation_add"),
+        {"slug": "tolqyn", "name_en": "Tolqyn", "name_ru": "Tolqyn", "name_kk": "Tolqyn", "kind": "state"},
+        follow=True,
+    )
+    assert [strip_tags(m) for m in response.context["messages"]] == [added]
+    organisation = Organisation.objects.get(slug="tolqyn")
+    response = admin_client.post(
+        reverse("admin:programmes_organisation_delete", args=[organisation.pk]), {"post": "yes"}, follow=True
+    )
+    assert [strip_tags(m) for m in response.context["messages"]] == [deleted]
