@@ -526,3 +526,23 @@ def test_admin_messages_agree_with_the_models_name(admin_client, language, added
         reverse("admin:programmes_organisation_delete", args=[organisation.pk]), {"post": "yes"}, follow=True
     )
     assert [strip_tags(m) for m in response.context["messages"]] == [deleted]
+
+
+def test_staff_choose_the_admins_language_in_its_header_and_the_choice_sticks(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    changelist = reverse("admin:programmes_programme_changelist")
+    html = admin_client.get(changelist).content.decode()
+    form = re.search(
+        r'<form id="admin-language" method="post" action="/i18n/setlang/">(.*?)</form>', html, re.S
+    )
+    assert re.findall(r'<option value="(\w+)" lang="\w+"( selected)?>([^<]+)</option>', form.group(1)) == [
+        ("kk", "", "Қазақ"),
+        ("ru", " selected", "Русский"),
+        ("en", "", "English"),
+    ]
+    assert '<label for="admin-language-choice">Язык</label>' in form.group(1)
+
+    response = admin_client.post("/i18n/setlang/", {"language": "kk", "next": changelist})
+    assert (response.status_code, response["Location"]) == (302, changelist)
+    html = admin_client.get(changelist).content.decode()  # the browser still asks for Russian
+    assert re.search(r"<h1>\s*(.*?)\s*</h1>", html).group(1) == "Өзгерту үшін бағдарламаны таңдаңыз"
