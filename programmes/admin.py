@@ -122,6 +122,14 @@ class TranslatedAdmin(TitledAdmin, TabbedTranslationAdmin):
     naming each field's language, and the filter widgets named in the plural nominative.
     """
 
+    class Media:
+        # Named with what it runs after, so that Django's merge of the admin's media keeps it there.
+        js = (
+            "admin/js/jquery.init.js",
+            "modeltranslation/js/tabbed_translation_fields.js",
+            "programmes/admin/translation-tabs.js",
+        )
+
     def patch_translation_field(self, db_field, field, request, **kwargs):
         super().patch_translation_field(db_field, field, request, **kwargs)
         language = getattr(db_field, "language", None)

@@ -152,6 +152,13 @@ def test_admin_language_tabs_keep_each_language_in_its_own_field(page, staff):
             other == language for other in ("kk", "ru", "en")
         ]
         field.fill(text)
+    # The menu that switches every tab at once has a name for screen readers.
+    page.get_by_role("combobox", name="Language of every tab").select_option(label="kk")
+    assert [page.locator(f"#id_summary_{code}").is_visible() for code in ("kk", "ru", "en")] == [
+        True,
+        False,
+        False,
+    ]
     # The label names the language, in the staff member's language, beside the tab as well.
     assert page.locator("label[for=id_title_kk]").inner_text() == "Title (in Kazakh):"
     page.get_by_role("button", name="Save", exact=True).first.click()
@@ -216,3 +223,6 @@ def test_review_queue_fits_1280_pixels_without_scrolling_sideways(page, staff, f
         "Problem reported by a visitor (read the reports)",
     ]
     assert problems == []
+    # A link inside a reason's text is underlined, not told apart by colour alone.
+    link = first_reasons.get_by_role("link", name="read the reports")
+    assert link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
