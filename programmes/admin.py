@@ -70,8 +70,8 @@ class TitledAdmin(admin.ModelAdmin):
 
     Django builds "Select %s to change", "Add %s" and "Change %s" from the model's name in the
     nominative ("Выберите программа для изменения", "Добавить организация"); these verbs take the
-    accusative. Each model states its name in the accusative (``accusative_name``, a
-    pgettext_lazy with the context "accusative"), and the titles are sentences of their own.
+    accusative. Each model's name in the accusative is in ACCUSATIVE_NAMES (pgettext_lazy with
+    the context "accusative"), and the titles are sentences of their own.
     The add button on the list says the same as the add page's title.
     """
 
