@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "programmes.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "programmes.middleware.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +173,18 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "ru"
 MODELTRANSLATION_LANGUAGES = ("kk", "ru", "en")
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("ru", "en", "kk")
 MODELTRANSLATION_TRANSLATION_FILES = ()
+# The admin's language tabs need jQuery UI's tabs. modeltranslation loads them from a CDN by
+# default, which the admin's Content Security Policy refuses (and staff then see three fields
+# with one label): ours is a pinned, tabs-only build served with our static files
+# (programmes/static/programmes/vendor/jquery-ui-1.14.1/, with its licence).
+JQUERY_UI_URL = "programmes/vendor/jquery-ui-1.14.1/jquery-ui.tabs.js"
+
+# The admin's language for staff who have chosen none: no language cookie (the site's language
+# switcher sets it) and no browser language among kk/ru/en (programmes.middleware.AdminLanguageMiddleware).
+# The public site is unaffected: its address always names the language.
+ADMIN_LANGUAGE_CODE = os.environ.get("ADMIN_LANGUAGE_CODE", "ru")
+if ADMIN_LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"ADMIN_LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 
 # All of Kazakhstan has been on UTC+5 since March 2024; "today" for deadlines is Almaty's today.
 TIME_ZONE = "Asia/Almaty"

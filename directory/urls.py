@@ -2,12 +2,16 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from programmes import sitemaps
 from programmes.views import healthz, robots_txt
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # The admin's language choice (templates/admin/base_site.html) sets the language cookie;
+    # public pages carry their language in the address instead.
+    path("i18n/setlang/", set_language, name="set_language"),
     # Outside the language prefix, for load balancers (see docs/deploy.md).
     path("healthz", healthz, name="healthz"),
     # One index for every language, one file per section (pages of SECTION_SIZE items), each

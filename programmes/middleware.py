@@ -5,6 +5,8 @@ import time
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 request_log = logging.getLogger("directory.request")
 
@@ -82,6 +84,38 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             # A nonce in script-src would make browsers ignore the admin's 'unsafe-inline'.
             parts.nonce = None
         return parts
+
+
+class AdminLanguageMiddleware:
+    """The admin in settings.ADMIN_LANGUAGE_CODE for staff who have chosen no language.
+
+    Django's LocaleMiddleware falls back to LANGUAGE_CODE, the public site's default content
+    language; the admin's is a setting of its own. A language cookie or a browser language among
+    ours is a choice and is kept. Runs after LocaleMiddleware, which still adds the response's
+    Content-Language and Vary.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/" + settings.ADMIN_URL) and not chosen_language(request):
+            translation.activate(settings.ADMIN_LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.ADMIN_LANGUAGE_CODE
+        return self.get_response(request)
+
+
+def chosen_language(request) -> str | None:
+    """The language the visitor asked for (cookie, then browser), if it is one of ours."""
+    asked = [request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or ""]
+    asked += [code for code, _ in parse_accept_lang_header(request.headers.get("Accept-Language", ""))]
+    for code in asked:
+        if code and code != "*":
+            try:
+                return get_supported_language_variant(code)
+            except LookupError:
+                continue
+    return None
 
 
 class PermissionsPolicyMiddleware:

@@ -791,7 +791,9 @@ class ProgrammeResource(resources.ModelResource):
         self.column_titles: dict[str, str] = {}
         self.messages: list[str] = []
         self.changes: dict[str, list[str]] = {}
-        self.change_summary: list[tuple[int, str, list[str]]] = []
+        # The preview's first list: (row as the spreadsheet numbers it, "new" or "update", the
+        # programme's name, the columns that change), for every row that creates or changes one.
+        self.row_summary: list[tuple[int, str, str, list[str]]] = []
         self.repeated_slugs: set[str] = set()
         self.m2m_fields = [
             f for f in self.get_import_fields() if isinstance(f.widget, widgets.ManyToManyWidget)
@@ -974,7 +976,9 @@ class ProgrammeResource(resources.ModelResource):
                     )
         if result.import_type == RowResult.IMPORT_TYPE_UPDATE and self.last_diff is not None:
             self.changes[str(result.object_id)] = self.last_diff.changed
-            self.change_summary.append((number, result.object_repr, self.last_diff.changed))
+            self.row_summary.append((number, result.import_type, result.object_repr, self.last_diff.changed))
+        elif result.import_type == RowResult.IMPORT_TYPE_NEW:
+            self.row_summary.append((number, result.import_type, result.object_repr, []))
         if self.progress:
             self.progress(kwargs["row_number"])
         return result
@@ -1159,7 +1163,7 @@ class ProgrammeResource(resources.ModelResource):
         result.new_organisations = list(self.fields["organisation"].widget.created)
         result.messages = self.messages
         result.spreadsheet_changes = self.changes
-        result.change_summary = self.change_summary
+        result.row_summary = self.row_summary
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
         user = kwargs.get("user")

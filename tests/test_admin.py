@@ -1,15 +1,17 @@
 """The staff side: pages, actions, validation and the Editors group's real permissions."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from programmes.choices import PublicationState
-from programmes.models import Programme
+from programmes.models import Organisation, Programme
 from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -290,3 +292,257 @@ def test_anonymous_is_sent_to_login(client, db):
     response = client.get(reverse("admin:programmes_programme_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- Titles, labels and language (#17 items 9 and 12) ---------------------------------------------
+
+# Each page's title in each language: Russian and Kazakh decline the model's name.
+TITLES = {
+    "en": {
+        ("programme", "changelist"): "Select programme to change",
+        ("programme", "add"): "Add programme",
+        ("programme", "change"): "Change programme",
+        ("organisation", "changelist"): "Select organisation to change",
+        ("organisation", "add"): "Add organisation",
+        ("organisation", "change"): "Change organisation",
+    },
+    "ru": {
+        ("programme", "changelist"): "Выберите программу для изменения",
+        ("programme", "add"): "Добавить программу",
+        ("programme", "change"): "Изменить программу",
+        ("organisation", "changelist"): "Выберите организацию для изменения",
+        ("organisation", "add"): "Добавить организацию",
+        ("organisation", "change"): "Изменить организацию",
+    },
+    "kk": {
+        ("programme", "changelist"): "Өзгерту үшін бағдарламаны таңдаңыз",
+        ("programme", "add"): "Бағдарламаны қосу",
+        ("programme", "change"): "Бағдарламаны өзгерту",
+        ("organisation", "changelist"): "Өзгерту үшін ұйымды таңдаңыз",
+        ("organisation", "add"): "Ұйымды қосу",
+        ("organisation", "change"): "Ұйымды өзгерту",
+    },
+}
+SITE_TITLES = {
+    "en": "Creative Funding KZ: staff",
+    "ru": "Creative Funding KZ: для сотрудников",
+    "kk": "Creative Funding KZ: қызметкерлерге",
+}
+
+
+def _admin_urls(programme, organisation):
+    return {
+        ("programme", "changelist"): reverse("admin:programmes_programme_changelist"),
+        ("programme", "add"): reverse("admin:programmes_programme_add"),
+        ("programme", "change"): reverse("admin:programmes_programme_change", args=[programme.pk]),
+        ("organisation", "changelist"): reverse("admin:programmes_organisation_changelist"),
+        ("organisation", "add"): reverse("admin:programmes_organisation_add"),
+        ("organisation", "change"): reverse("admin:programmes_organisation_change", args=[organisation.pk]),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_admin_titles_are_grammatical_in_every_language(admin_client, language):
+    programme = ProgrammeFactory()
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    for page, url in _admin_urls(programme, programme.organisation).items():
+        html = admin_client.get(url).content.decode()
+        title = TITLES[language][page]
+        assert re.search(r"<h1>\s*(.*?)\s*</h1>", html).group(1) == title, page
+        prefix = f"{programme} | " if page == ("programme", "change") else ""
+        prefix = f"{programme.organisation} | " if page == ("organisation", "change") else prefix
+        assert f"<title>{prefix}{title} | {SITE_TITLES[language]}</title>" in html, page
+        assert f'<div id="site-name"><a href="/admin/">{SITE_TITLES[language]}</a></div>' in html
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_lists_add_button_says_what_the_add_page_says(admin_client, language):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    for model in ("programme", "organisation"):
+        html = admin_client.get(reverse(f"admin:programmes_{model}_changelist")).content.decode()
+        assert re.findall(r'class="addlink">([^<]*)</a>', html) == [TITLES[language][(model, "add")]]
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["Title (in Kazakh):", "Title (in Russian):", "Title (in English):"]),
+        ("ru", ["Название (на казахском):", "Название (на русском):", "Название (на английском):"]),
+        ("kk", ["Атауы (қазақша):", "Атауы (орысша):", "Атауы (ағылшынша):"]),
+    ],
+)
+def test_every_translated_field_is_labelled_with_its_language(admin_client, language, labels):
+    programme = ProgrammeFactory()
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    assert [
+        re.search(rf'<label[^>]*for="id_title_{code}">([^<]*)</label>', html).group(1)
+        for code in ("kk", "ru", "en")
+    ] == labels
+
+
+def test_language_tabs_come_from_our_own_static_files(admin_client):
+    programme = ProgrammeFactory()
+    html = admin_client.get(
+        reverse("admin:programmes_programme_change", args=[programme.pk])
+    ).content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert "/static/programmes/vendor/jquery-ui-1.14.1/jquery-ui.tabs.js" in scripts
+    assert all(src.startswith("/") and not src.startswith("//") for src in scripts)  # nothing from elsewhere
+
+
+def test_two_box_widgets_name_what_they_hold_in_the_plural(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    html = admin_client.get(reverse("admin:programmes_programme_add")).content.decode()
+    # The widget's script says "Доступные %s" / "Выбранные %s" with these names.
+    assert re.findall(r'data-field-name="([^"]*)" data-is-stacked', html) == [
+        "типы программ",
+        "отрасли",
+        "территории",
+        "категории заявителей",
+        "размеры бизнеса",
+    ]
+
+
+KAZAKH_ADMIN_PAGES = [
+    "admin:index",
+    "admin:programmes_programme_changelist",
+    "admin:programmes_programme_add",
+    "admin:programmes_programme_import",
+    "admin:programmes_importrecord_changelist",
+    "admin:programmes_programmetoreview_changelist",
+    "admin:programmes_organisation_changelist",
+]
+# Russian that the Kazakh admin showed (Django's Kazakh catalogue lacks them and falls back to
+# Russian, the default language), and Django's Kazakh typos.
+RUSSIAN_ON_KAZAKH_PAGES = [
+    "Открыть сайт",
+    "Выберите импорт для просмотра",
+    "Последние действия",
+    "Мои действия",
+    "Модели в приложении",
+    "Добавить",
+    "Изменить",
+    "Просмотреть",
+    "Хлебные крошки",
+    "Начните печатать для фильтрации",
+    "Показать счётчики",
+    "Экспортировать выбранные",
+    "Удерживайте",
+    "Файл для импорта",
+    "Будут импортированы следующие поля",
+    "Отправить",
+    "Переключить тему",
+    "Ошибки доступа",
+    "үщін",
+    "Өзгетру",
+    "Сүзгіз",
+]
+
+
+def test_the_kazakh_admin_speaks_kazakh(admin_client):
+    ProgrammeFactory(last_verified_on=None)
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    pages = {name: admin_client.get(reverse(name)).content.decode() for name in KAZAKH_ADMIN_PAGES}
+    for name, html in pages.items():
+        assert [text for text in RUSSIAN_ON_KAZAKH_PAGES if text in html] == [], name
+    assert '<a href="/">Сайтты ашу</a>' in pages["admin:index"]
+    assert "Соңғы әрекеттер" in pages["admin:index"]
+    assert "<h1>Каталогты басқару</h1>" in pages["admin:index"]
+    assert "<h1>Қарау үшін импортты таңдаңыз</h1>" in pages["admin:programmes_importrecord_changelist"]
+    assert "<h1>Тексерілетін бағдарламалар</h1>" in pages["admin:programmes_programmetoreview_changelist"]
+    assert "Импортталатын файл" in pages["admin:programmes_programme_import"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "cookie", "setting", "expected"),
+    [
+        ({}, None, "ru", "Выберите программу для изменения"),  # nobody chose: the setting
+        ({}, None, "kk", "Өзгерту үшін бағдарламаны таңдаңыз"),
+        ({"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}, None, "kk", "Өзгерту үшін бағдарламаны таңдаңыз"),
+        (
+            {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"},
+            None,
+            "kk",
+            "Select programme to change",
+        ),  # the browser's
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, "ru", "kk", "Выберите программу для изменения"),  # a chosen language
+    ],
+)
+def test_the_admins_language_for_staff_who_chose_none_is_a_setting(
+    client, settings, headers, cookie, setting, expected
+):
+    settings.ADMIN_LANGUAGE_CODE = setting
+    client.force_login(User.objects.create_superuser("aigerim", "a@example.kz", "pw"))
+    client.defaults.pop("HTTP_ACCEPT_LANGUAGE", None)
+    if cookie:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    html = client.get(reverse("admin:programmes_programme_changelist"), **headers).content.decode()
+    assert re.search(r"<h1>\s*(.*?)\s*</h1>", html).group(1) == expected
+
+
+def test_the_admins_language_setting_leaves_the_public_site_alone(client, settings):
+    settings.ADMIN_LANGUAGE_CODE = "kk"
+    response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="")
+    assert (response["Content-Language"], response.context["LANGUAGE_CODE"]) == ("en", "en")
+
+
+def test_the_kazakh_admins_scripts_speak_kazakh(admin_client):
+    # The two-box selector and the calendar read their words from the admin's JavaScript catalogue.
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    script = admin_client.get(reverse("admin:jsi18n")).content.decode()
+    # The catalogue is JSON, non-ASCII letters escaped.
+    for kazakh in ("Қолжетімді %s", "Таңдалған %s", "Барлығын алып тастау (%s)", "Желтоқсан", "Бүгін"):
+        assert json.dumps(kazakh) in script
+    for russian in ("Доступные", "Выбранные", "Удалить все", "Декабрь", "Сегодня"):
+        assert json.dumps(russian)[1:-1] not in script
+
+
+@pytest.mark.parametrize(
+    ("language", "added", "deleted"),
+    [
+        (
+            "en",
+            "The organisation “Tolqyn” was added successfully.",
+            "The organisation “Tolqyn” was deleted successfully.",
+        ),
+        ("ru", "Добавлено: организация «Tolqyn».", "Удалено: организация «Tolqyn»."),
+        ("kk", "Сәтті қосылды: ұйым «Tolqyn».", "Сәтті жойылды: ұйым «Tolqyn»."),
+    ],
+)
+def test_admin_messages_agree_with_the_models_name(admin_client, language, added, deleted):
+    # Django's Russian said "организация «…» был успешно добавлен": the verb agrees with nothing.
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = admin_client.post(
+        reverse("admin:programmes_organisation_add"),
+        {"slug": "tolqyn", "name_en": "Tolqyn", "name_ru": "Tolqyn", "name_kk": "Tolqyn", "kind": "state"},
+        follow=True,
+    )
+    assert [strip_tags(m) for m in response.context["messages"]] == [added]
+    organisation = Organisation.objects.get(slug="tolqyn")
+    response = admin_client.post(
+        reverse("admin:programmes_organisation_delete", args=[organisation.pk]), {"post": "yes"}, follow=True
+    )
+    assert [strip_tags(m) for m in response.context["messages"]] == [deleted]
+
+
+def test_staff_choose_the_admins_language_in_its_header_and_the_choice_sticks(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    changelist = reverse("admin:programmes_programme_changelist")
+    html = admin_client.get(changelist).content.decode()
+    form = re.search(
+        r'<form id="admin-language" method="post" action="/i18n/setlang/">(.*?)</form>', html, re.S
+    )
+    assert re.findall(r'<option value="(\w+)" lang="\w+"( selected)?>([^<]+)</option>', form.group(1)) == [
+        ("kk", "", "Қазақ"),
+        ("ru", " selected", "Русский"),
+        ("en", "", "English"),
+    ]
+    assert '<label for="admin-language-choice">Язык</label>' in form.group(1)
+
+    response = admin_client.post("/i18n/setlang/", {"language": "kk", "next": changelist})
+    assert (response.status_code, response["Location"]) == (302, changelist)
+    html = admin_client.get(changelist).content.decode()  # the browser still asks for Russian
+    assert re.search(r"<h1>\s*(.*?)\s*</h1>", html).group(1) == "Өзгерту үшін бағдарламаны таңдаңыз"

@@ -80,7 +80,7 @@ def test_admin_change_to_the_kazakh_title_is_recorded_with_user_and_reason(
         "Грант «Толқын»",
         admin_user,
     )
-    assert last.history_change_reason == "Changed in the admin: Title [kk]."
+    assert last.history_change_reason == "Changed in the admin: Title (in Kazakh)."
 
 
 def test_one_admin_save_is_one_line_holding_the_new_links(admin_client, programme):
@@ -91,7 +91,7 @@ def test_one_admin_save_is_one_line_holding_the_new_links(admin_client, programm
     assert len(lines) == before + 1
     assert _slugs(lines[-1], "sectors") == ["music"]
     assert _slugs(lines[-2], "sectors") == ["film"]
-    assert lines[-1].history_change_reason == "Changed in the admin: Title [en], Sectors."
+    assert lines[-1].history_change_reason == "Changed in the admin: Title (in English), Sectors."
 
 
 def test_admin_addition_is_recorded(admin_client, admin_user):
@@ -135,7 +135,7 @@ def test_organisation_changes_are_recorded(admin_client, admin_user):
     assert (last.name_kk, last.history_user, last.history_change_reason) == (
         "Алматы Креатив",
         admin_user,
-        "Changed in the admin: Name [kk].",
+        "Changed in the admin: Name (in Kazakh).",
     )
 
 
@@ -164,7 +164,7 @@ def test_history_page_lists_user_reason_and_changes(admin_client, programme):
     _edit(admin_client, programme, title_kk="Жаңа атау")
     response = admin_client.get(reverse("admin:programmes_programme_history", args=[programme.pk]))
     html = response.content.decode()
-    assert "Changed in the admin: Title [kk]." in html
+    assert "Changed in the admin: Title (in Kazakh)." in html
     assert ">admin</a>" in html
     assert "Жаңа атау" in html
     versions = [line.pk for line in response.context["page_obj"]]
@@ -451,9 +451,9 @@ def test_publishing_an_already_published_programme_adds_no_line(admin_client):
 def test_history_page_and_reasons_in_russian(admin_client, programme):
     admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
     _edit(admin_client, programme, title_kk="Жаңа атау")
-    assert _lines(programme)[-1].history_change_reason == "Изменено в админке: Название [kk]."
+    assert _lines(programme)[-1].history_change_reason == "Изменено в админке: Название (на казахском)."
     html = admin_client.get(
         reverse("admin:programmes_programme_history", args=[programme.pk])
     ).content.decode()
-    for text in ("Причина изменения", "Кем изменено", "Изменено в админке: Название [kk]."):
+    for text in ("Причина изменения", "Кем изменено", "Изменено в админке: Название (на казахском)."):
         assert text in html

@@ -552,7 +552,7 @@ def test_update_reports_changed_columns(vocabulary):
     assert (result.totals["update"], result.totals["skip"]) == (1, 1)
     programme = Programme.objects.get(slug="film-grant")
     assert list(result.spreadsheet_changes.values()) == [["sectors", "amount_max"]]
-    assert result.change_summary == [(2, "Film grant", ["sectors", "amount_max"])]
+    assert result.row_summary == [(2, "update", "Film grant", ["sectors", "amount_max"])]
     assert programme.amount_max == Decimal("5000000.00")  # dry run
 
 
@@ -687,6 +687,38 @@ def test_admin_import_preview_confirm_and_summary(vocabulary, english_admin):
     assert "Import finished: 2 new, 0 updated, 0 unchanged." in response.content.decode()
     assert sorted(Programme.objects.values_list("slug", flat=True)) == ["film-grant", "music-loan"]
     assert ImportRecord.objects.get().file_name == "list.xlsx"
+
+
+def test_admin_preview_says_row_by_row_what_is_created_or_changed_before_the_table(vocabulary, english_admin):
+    run_import(rows(GOOD[0]))
+    changed = list(GOOD[0])
+    changed[HEADERS.index("title_ru")] = "Грант для кино 2026"
+    changed[HEADERS.index("amount_max")] = "6 000 000"
+    content = encode(rows(changed, GOOD[1]), resources.XLSX())
+    html = _upload(english_admin, content, "list.xlsx", 0).content.decode()
+
+    summary = re.search(r'<ul id="import-rows">(.*?)</ul>', html, re.S).group(1)
+    assert [re.sub(r"\s+", " ", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary, re.S)] == [
+        "Row 2: «Film grant» changes title_ru, amount_max",
+        "Row 3: new programme «Music loan»",
+    ]
+    # The summary comes first; the library's table of every column is folded behind it.
+    assert html.index('id="import-rows"') < html.index('<details id="import-table">')
+    assert html.index('<details id="import-table">') < html.index('<table class="import-preview">')
+    assert "<summary>Every column of every row</summary>" in html
+    assert Programme.objects.get(slug="film-grant").title_ru != "Грант для кино 2026"  # a preview
+
+
+def test_admin_preview_summary_in_russian_and_kazakh(vocabulary, admin_client):
+    content = encode(rows(GOOD[0]), resources.XLSX())
+    expected = {
+        "ru": "Строка 2: новая программа «Грант на кино»",
+        "kk": "2-жол: жаңа бағдарлама «Грант на кино»",
+    }
+    for language, line in expected.items():
+        admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        html = _upload(admin_client, content, "list.xlsx", 0).content.decode()
+        assert f"<li>{line}</li>" in html
 
 
 def test_admin_preview_lists_row_errors_and_offers_no_confirmation(vocabulary, english_admin):

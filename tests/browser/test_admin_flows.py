@@ -1,5 +1,6 @@
 """Staff in a real browser: signing in, and importing a spreadsheet through preview and confirm."""
 
+import datetime
 import io
 
 import openpyxl
@@ -7,7 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from programmes import resources
-from programmes.models import Programme
+from programmes.choices import DeadlineType
+from programmes.models import ProblemReport, Programme
+from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -33,7 +36,8 @@ def test_admin_sign_in_refuses_a_wrong_password_and_accepts_the_right_one(page, 
     )
     sign_in(page)
     page.wait_for_url("**/admin/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Site administration"
+    assert page.get_by_role("heading", level=1).inner_text() == "Directory administration"
+    assert page.locator("#site-name").inner_text() == "Creative Funding KZ: staff"
     assert page.locator("#user-tools strong").inner_text() == "AIGERIM"
 
 
@@ -100,3 +104,125 @@ def test_admin_import_through_preview_and_confirm(page, staff, demo):
     # And the public finds it.
     page.goto("/en/programmes/?q=Shymkent")
     assert page.locator("#results .card-title").all_inner_texts() == ["Shymkent crafts grant"]
+
+
+# --- Language tabs and the review queue (#17 items 9 and 13) ----------------------------------------
+
+# Records every Content Security Policy violation the page meets, for the test to read.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def watch(page) -> list[str]:
+    """Console errors and uncaught exceptions of the page, as they happen."""
+    problems: list[str] = []
+    page.add_init_script(CSP_WATCH)
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def test_admin_language_tabs_keep_each_language_in_its_own_field(page, staff):
+    programme = ProgrammeFactory(
+        title_en="Film grant",
+        title_ru="Грант для кино",
+        title_kk="Кино гранты",
+        types=[ProgrammeTypeFactory()],
+    )
+    problems = watch(page)
+    sign_in(page)
+    page.goto(f"/admin/programmes/programme/{programme.pk}/change/")
+
+    # Tabs, not three fields called "Title": kk, ru, en above the title, one field shown at a time.
+    tabs = page.locator("#tab_id_title_kk").locator("xpath=..").get_by_role("tab")
+    assert tabs.all_inner_texts() == ["KK", "RU", "EN"]  # upper-cased by modeltranslation's CSS
+    for language, text in [
+        ("kk", "Кино гранты 2026"),
+        ("ru", "Грант для кино 2026"),
+        ("en", "Film grant 2026"),
+    ]:
+        page.get_by_role("tab", name=language.upper()).first.click()
+        field = page.locator(f"#id_title_{language}")
+        assert field.is_visible()
+        assert [page.locator(f"#id_title_{other}").is_visible() for other in ("kk", "ru", "en")] == [
+            other == language for other in ("kk", "ru", "en")
+        ]
+        field.fill(text)
+    # The menu that switches every tab at once has a name for screen readers.
+    page.get_by_role("combobox", name="Language of every tab").select_option(label="kk")
+    assert [page.locator(f"#id_summary_{code}").is_visible() for code in ("kk", "ru", "en")] == [
+        True,
+        False,
+        False,
+    ]
+    # The label names the language, in the staff member's language, beside the tab as well.
+    assert page.locator("label[for=id_title_kk]").inner_text() == "Title (in Kazakh):"
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    page.wait_for_url("**/admin/programmes/programme/")
+
+    programme.refresh_from_db()
+    assert (programme.title_kk, programme.title_ru, programme.title_en) == (
+        "Кино гранты 2026",
+        "Грант для кино 2026",
+        "Film grant 2026",
+    )
+    assert problems == []
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_review_queue_fits_1280_pixels_without_scrolling_sideways(page, staff, frozen_today):
+    organisation = OrganisationFactory(
+        name_en="Ministry of Culture and Information of the Republic of Kazakhstan"
+    )
+    for number in range(3):
+        programme = ProgrammeFactory(
+            title_en=f"Support for independent documentary film production in the regions, round {number}",
+            organisation=organisation,
+            deadline_type=DeadlineType.FIXED,
+            closes_on=datetime.date(2026, 1, 31),
+            apply_url=f"https://example.kz/apply/{number}",
+            source_url=f"https://example.kz/source/{number}",
+        )
+        Programme.objects.filter(pk=programme.pk).update(apply_url_result="404", source_url_result="timeout")
+        ProblemReport.objects.create(programme=programme, message="The deadline is wrong.", language="ru")
+    problems = watch(page)
+    sign_in(page)
+    page.goto("/admin/programmes/programmetoreview/")
+
+    assert page.locator("#result_list tbody tr").count() == 3
+    widths = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth,"
+        " results: document.querySelector('.results').scrollWidth,"
+        " resultsBox: document.querySelector('.results').clientWidth})"
+    )
+    assert widths["page"] <= widths["window"] == 1280
+    assert widths["results"] <= widths["resultsBox"]
+    # Every column is on screen, the reasons and the button included.
+    for cell in (
+        "th.column-programme_link",
+        "th.column-reasons",
+        "th.column-verified",
+        "th.column-verify_button",
+    ):
+        box = page.locator(cell).bounding_box()
+        assert box["x"] + box["width"] <= 1280, cell
+    first = page.locator("#result_list tbody tr").first
+    assert first.locator("td.field-programme_link").inner_text().splitlines() == [
+        "Support for independent documentary film production in the regions, round 0",
+        "Ministry of Culture and Information of the Republic of Kazakhstan",
+    ]
+    first_reasons = first.locator("td.field-reasons")
+    assert first_reasons.locator("li").all_inner_texts() == [
+        "Not verified recently",
+        "Closing date has passed",
+        "Broken link (application link: 404, source: timeout)",
+        "Problem reported by a visitor (read the reports)",
+    ]
+    assert problems == []
+    # A link inside a reason's text is underlined, not told apart by colour alone.
+    link = first_reasons.get_by_role("link", name="read the reports")
+    assert link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
