@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .caching import cached_terms
 from .choices import Status
-from .filters import ProgrammeFilter
+from .filters import ProgrammeFilter, _places_in_name_order
 from .models import Location, Programme, Sector
 
 SUGGESTIONS = 20
@@ -74,6 +74,15 @@ NEEDS = {
 }
 
 
+def place_choices() -> list[tuple[str, str]]:
+    """Places as the search page's filter lists them: by name in the page's language, each
+    region followed by its cities (marked with a dash, since a select cannot indent)."""
+    return [
+        (place.slug, f"— {place.name}" if place.parent_id else place.name)
+        for place in _places_in_name_order(cached_terms(Location))
+    ]
+
+
 class HelperForm(forms.Form):
     applicant = forms.ChoiceField(
         label=_("Who are you?"),
@@ -92,9 +101,7 @@ class HelperForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = [("", _("Anywhere in Kazakhstan"))] + [
-            (place.slug, place.name) for place in cached_terms(Location)
-        ]
+        self.fields["city"].choices = [("", _("Anywhere in Kazakhstan")), *place_choices()]
         self.fields["sector"].choices = [("", _("Any field"))] + [
             (sector.slug, sector.name) for sector in cached_terms(Sector)
         ]

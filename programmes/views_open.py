@@ -109,7 +109,7 @@ def embed(request):
         "programmes/embed.html",
         {
             "sectors": cached_terms(Sector),
-            "places": cached_terms(Location),
+            "places": helper.place_choices(),
             "languages": settings.LANGUAGES,
             "chosen": {"sector": sector, "city": place, "lang": language},
             "widget_url": widget_url,
