@@ -8,14 +8,21 @@ import json
 import re
 import uuid
 from decimal import Decimal
+from urllib.parse import quote
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from programmes import opendata
 from programmes.choices import DeadlineType, PublicationState
 from tests import factories
 from tests.conftest import titles
+from tests.test_fuzz import FUZZ, PARAMETERS, RAW_PIECES, assert_sound, values
 
 pytestmark = pytest.mark.django_db
 
@@ -618,3 +625,39 @@ def test_data_dictionary_lists_every_column_of_the_downloads(client, catalogue, 
 def test_data_dictionary_is_translated(client, db):
     assert "Открытые данные" in client.get("/ru/open-data/").content.decode()
     assert "Ашық деректер" in client.get("/kk/open-data/").content.decode()
+
+
+# --- Hostile input ----------------------------------------------------------------------------------
+
+
+def test_the_open_directory_pages_never_fail_on_any_query(client, catalogue, settings):
+    settings.EXPENSIVE_REQUESTS_PER_MINUTE = 10**9
+    names = st.sampled_from([*PARAMETERS, "lang", "need", "applicant", "city", "sector"])
+
+    @hypothesis_settings(FUZZ, max_examples=150)
+    @given(
+        page=st.sampled_from(["/widget/", "/en/can-i-apply/", "/kk/embed/", "/ru/open-data/"]),
+        pairs=st.lists(st.tuples(names, values), max_size=6),
+        raw=st.lists(st.sampled_from(RAW_PIECES), max_size=2),
+    )
+    def check(page, pairs, raw):
+        query = "&".join([f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in pairs] + raw)
+        response = client.get(page, QUERY_STRING=query)
+        assert_sound(response, f"{page}?{query}")
+
+    check()
+
+
+def test_widget_query_count_does_not_grow_with_results(client, catalogue):
+    client.get("/widget/?lang=en")  # the search index is built once
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return len(queries), len(widget_titles(response))
+
+    one = count("/widget/?lang=en&sector=music")
+    many = count("/widget/?lang=en&sort=title")
+    assert one[1] == 1
+    assert many[1] == 5
+    assert one[0] == many[0]
