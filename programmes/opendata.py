@@ -10,6 +10,7 @@ any language regenerates one file, not three that could disagree.
 """
 
 import datetime
+import io
 import json
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import resources, versioning
 from .choices import Status
-from .models import Programme
+from .models import Programme, ProgrammeSource
 from .text import clean_text
 
 LANGUAGES = ("kk", "ru", "en")
@@ -46,7 +47,7 @@ def etag(file_type: str) -> str:
 
 
 def _slugs(relation: str):
-    return lambda p: [term.slug for term in getattr(p, relation).all()]
+    return lambda p: p.open_data_links[relation]
 
 
 def _decimal(field: str):
@@ -63,11 +64,17 @@ def absolute(path: str) -> str:
 
 
 def _url(language: str):
-    def value(p):
-        with translation.override(language):
-            return absolute(p.get_absolute_url())
+    return lambda p: p.open_data_urls[language]
 
-    return value
+
+def _detail_addresses() -> dict[str, str]:
+    # A programme's page in each language as a pattern: reverse() under each language, once per
+    # file rather than three times per programme (a third of the time of writing 10,000).
+    patterns = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            patterns[language] = absolute(reverse("programmes:detail", kwargs={"slug": "SLUG"}))
+    return patterns
 
 
 @dataclass(frozen=True)
@@ -279,7 +286,7 @@ COLUMNS: list[Column] = [
         _("list of sources"),
         "https://kazpravda.kz/n/… | Kazakhstanskaya Pravda | Алматы — центр креативной индустрии "
         "| 2025-12-14 | 2026-12-04",
-        lambda p: list(p.sources.all()),
+        lambda p: p.open_data_sources,
     ),
 ]
 
@@ -309,16 +316,61 @@ COMMONGRANTS_FIELDS = [
 HEADERS = [column.name for column in COLUMNS]
 
 
+LINKS = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+# What no column reads: left in the database (a third of a row's width at 100,000 programmes).
+UNREAD = [
+    f"{name}_{language}" for name in ("description", "eligibility", "how_to_apply") for language in LANGUAGES
+] + ["search_title", "search_text", "search_latin"]
+
+
+def _links_of_published(relation: str) -> dict[int, list[str]]:
+    """Every published programme's term slugs for ``relation`` in the terms' display order, from
+    one query on the link table: prefetch_related built a queryset and term instances per
+    programme, 43 of the 49 s it took to write 10,000 programmes."""
+    field = Programme._meta.get_field(relation)
+    target = field.m2m_reverse_field_name()
+    rows = (
+        field.remote_field.through.objects.filter(programme__in=Programme.objects.published())
+        .order_by(f"{target}__position", f"{target}__slug")
+        .values_list("programme_id", f"{target}__slug")
+    )
+    links: dict[int, list[str]] = {}
+    for programme_id, slug in rows.iterator(chunk_size=10_000):
+        links.setdefault(programme_id, []).append(slug)
+    return links
+
+
+def _sources_of_published() -> dict[int, list]:
+    sources: dict[int, list] = {}
+    rows = ProgrammeSource.objects.filter(programme__in=Programme.objects.published()).order_by(
+        "programme_id", "order", "pk"
+    )
+    for source in rows.iterator(chunk_size=10_000):
+        sources.setdefault(source.programme_id, []).append(source)
+    return sources
+
+
 def programmes():
+    """Every published programme in slug order, with its status today (Almaty) and the term
+    slugs and sources the columns read (``open_data_links``, ``open_data_sources``)."""
     today = timezone.localdate()
+    links = {relation: _links_of_published(relation) for relation in LINKS}
+    sources = _sources_of_published()
+    addresses = _detail_addresses()
     rows = (
         Programme.objects.published()
         .with_status(today)
         .select_related("organisation")
-        .prefetch_related("types", "sectors", "locations", "applicant_kinds", "business_sizes", "sources")
+        .defer(*UNREAD)
         .order_by("slug")
     )
-    yield from rows
+    for programme in rows.iterator(chunk_size=2_000):
+        programme.open_data_links = {relation: links[relation].get(programme.pk, []) for relation in LINKS}
+        programme.open_data_sources = sources.get(programme.pk, [])
+        programme.open_data_urls = {
+            language: pattern.replace("SLUG", programme.slug) for language, pattern in addresses.items()
+        }
+        yield programme
 
 
 def _source(source) -> dict:
@@ -359,6 +411,23 @@ def dataset() -> tablib.Dataset:
     for programme in programmes():
         data.append([_cell(column.value(programme)) for column in COLUMNS])
     return data
+
+
+def xlsx(data: tablib.Dataset) -> bytes:
+    """The dataset as a workbook written row by row (openpyxl's write-only mode), so that the
+    cells of 100,000 programmes are never all in memory at once; empty cells are left out of
+    the file. Cells are cleaned and formulas neutralised as in every export
+    (resources._NeutralisingFormat)."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(data.title)
+    sheet.append(data.headers)
+    for row in data:
+        sheet.append([None if cell == "" else resources.neutralise_formula(clean_text(cell)) for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _money(amount, currency) -> dict | None:
