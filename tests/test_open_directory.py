@@ -661,3 +661,17 @@ def test_widget_query_count_does_not_grow_with_results(client, catalogue):
     assert one[1] == 1
     assert many[1] == 5
     assert one[0] == many[0]
+
+
+def test_widget_shows_a_new_programme_at_once(client, catalogue, places):
+    assert widget_titles(client.get("/widget/?city=almaty&sector=music&lang=en")) == ["Almaty Music Grant"]
+    factories.ProgrammeFactory(
+        title_en="Another Music Grant",
+        sectors=[catalogue["music_grant"].sectors.get()],
+        locations=[places["almaty"]],
+    )
+    # The cached copy is filed under the directory's version, which the new programme advanced.
+    assert widget_titles(client.get("/widget/?city=almaty&sector=music&lang=en")) == [
+        "Almaty Music Grant",
+        "Another Music Grant",
+    ]
