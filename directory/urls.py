@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from programmes import sitemaps
+from programmes import sitemaps, views_open
 from programmes.views import healthz, robots_txt
 
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-<section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    # The open directory (#16), outside the language prefix: stable addresses for partners' pages
+    # (the widget takes ?lang=) and for the data files (all three languages in one file).
+    path("widget/", views_open.widget, name="widget"),
+    path("open-data/programmes.<str:file_type>", views_open.open_data_download, name="open-data"),
 ]
 
 # Every public page lives under its language: /kk/, /ru/, /en/. A bare "/" is redirected by

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, views, views_open
 
 app_name = "programmes"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("programmes/<slug:slug>/calendar.ics", feeds.programme_calendar, name="programme_calendar"),
     path("programmes/<slug:slug>/remind/", views.reminder_subscribe, name="remind"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("embed/", views_open.embed, name="embed"),
+    path("can-i-apply/", views_open.can_i_apply, name="can_i_apply"),
+    path("open-data/", views_open.open_data, name="open_data"),
     path("alerts/", views.alert_subscribe, name="alert_subscribe"),
     path("alerts/sent/", views.subscription_sent, name="subscription_sent"),
     path("alerts/confirm/<str:token>/", views.subscription_confirm, name="confirm"),

@@ -1,0 +1,523 @@
+"""The open-data downloads: every published programme as CSV, XLSX and JSON, and their data
+dictionary, from one column definition (COLUMNS): the files' headers, their cells and the
+dictionary page all read it, so a column cannot be added to one and forgotten in the other.
+
+One file for all three languages, not one per language: every text column comes in kk, ru and
+en beside the others (title_kk, title_ru, title_en), and every other value is language-neutral
+(slugs, ISO dates, plain numbers, status codes). A reader joins, filters and compares on the
+same values whatever language they read; one address per format stays stable; and a change in
+any language regenerates one file, not three that could disagree.
+"""
+
+import datetime
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+import tablib
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from . import resources, versioning
+from .choices import Status
+from .models import Programme, ProgrammeSource
+from .text import clean_text
+
+LANGUAGES = ("kk", "ru", "en")
+LICENCE = {
+    "name": "CC BY 4.0",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": "Creative Funding KZ (creative funding directory for Kazakhstan), CC BY 4.0",
+}
+
+
+def today_key() -> str:
+    """Statuses are computed for today in Almaty: a file is built per version and per day."""
+    return timezone.localdate().isoformat()
+
+
+def etag(file_type: str) -> str:
+    return f"{versioning.current().key}-{today_key()}-{file_type}"
+
+
+def _slugs(relation: str):
+    return lambda p: p.open_data_links[relation]
+
+
+def _decimal(field: str):
+    return lambda p: getattr(p, field)
+
+
+def _date(field: str):
+    return lambda p: getattr(p, field).isoformat() if getattr(p, field) else None
+
+
+def absolute(path: str) -> str:
+    # SITE_URL, not the request's host: one file per version is shared by every request.
+    return settings.SITE_URL + path
+
+
+def _url(language: str):
+    return lambda p: p.open_data_urls[language]
+
+
+def _detail_addresses() -> dict[str, str]:
+    # A programme's page in each language as a pattern: reverse() under each language, once per
+    # file rather than three times per programme (a third of the time of writing 10,000).
+    patterns = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            patterns[language] = absolute(reverse("programmes:detail", kwargs={"slug": "SLUG"}))
+    return patterns
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: object
+    kind: object
+    example: str
+    value: object  # programme → a value (str, list of str, Decimal, bool or None)
+
+
+TEXT = _("text")
+SLUG_LIST = _("list of slugs (in CSV and XLSX separated by “; ”; in JSON an array)")
+DECIMAL = _(
+    "decimal number with 2 decimal places (in JSON a string, so that no digit is lost); empty when not stated"
+)
+DATE = _("date, YYYY-MM-DD; empty when not stated")
+URL = _("web address")
+BOOLEAN = _("true or false")
+CODE = _("code, one of the values listed")
+
+
+def _translated(name: str, meaning, example: dict[str, str]) -> list[Column]:
+    return [
+        Column(
+            f"{name}_{language}",
+            meaning,
+            TEXT,
+            example[language],
+            lambda p, field=f"{name}_{language}": getattr(p, field) or "",
+        )
+        for language in LANGUAGES
+    ]
+
+
+COLUMNS: list[Column] = [
+    Column(
+        "id",
+        _("The programme's stable identifier (its slug), part of its address."),
+        _("slug"),
+        "tolqyn-film-fund-investments",
+        lambda p: p.slug,
+    ),
+    *_translated(
+        "title",
+        _("The programme's title in Kazakh, Russian or English (empty where not translated)."),
+        {"kk": "Толқын кино қоры", "ru": "Кинофонд «Толқын»", "en": "Tolqyn Film Fund"},
+    ),
+    *_translated(
+        "summary",
+        _("One or two sentences on what the programme offers, per language."),
+        {
+            "kk": "Кино жобаларына инвестиция.",
+            "ru": "Инвестиции в кинопроекты.",
+            "en": "Investment in film projects.",
+        },
+    ),
+    Column(
+        "organisation",
+        _("The organisation that runs the programme (its slug)."),
+        _("slug"),
+        "almaty-creative",
+        lambda p: p.organisation.slug,
+    ),
+    *[
+        Column(
+            f"organisation_name_{language}",
+            _("The organisation's name, per language."),
+            TEXT,
+            {"kk": "Almaty Creative", "ru": "Almaty Creative", "en": "Almaty Creative"}[language],
+            lambda p, field=f"name_{language}": getattr(p.organisation, field) or "",
+        )
+        for language in LANGUAGES
+    ],
+    Column(
+        "types",
+        _("Programme types (grant, loan, accelerator …): the search page's “type” values."),
+        SLUG_LIST,
+        "grant; competition",
+        _slugs("types"),
+    ),
+    Column(
+        "sectors",
+        _("Creative fields the programme is for: the search page's “sector” values. Empty: not stated."),
+        SLUG_LIST,
+        "film; animation",
+        _slugs("sectors"),
+    ),
+    Column(
+        "places",
+        _("Cities and regions where applicants must be based: the search page's “city” values."),
+        SLUG_LIST,
+        "almaty",
+        _slugs("locations"),
+    ),
+    Column(
+        "is_nationwide",
+        _("Open to applicants anywhere in Kazakhstan."),
+        BOOLEAN,
+        "false",
+        lambda p: p.is_nationwide,
+    ),
+    Column(
+        "applicants",
+        _("Who may apply (individual, student, sole-proprietor, company, ngo). Empty: not stated."),
+        SLUG_LIST,
+        "individual; company",
+        _slugs("applicant_kinds"),
+    ),
+    Column(
+        "business_sizes",
+        _("Business sizes the programme is for (micro, small, medium, large). Empty: not stated."),
+        SLUG_LIST,
+        "micro; small",
+        _slugs("business_sizes"),
+    ),
+    Column(
+        "amount_min",
+        _("The smallest award, in the programme's currency."),
+        DECIMAL,
+        "",
+        _decimal("amount_min"),
+    ),
+    Column(
+        "amount_max",
+        _("The largest award, in the programme's currency (“up to N” awards have only this)."),
+        DECIMAL,
+        "5000000.00",
+        _decimal("amount_max"),
+    ),
+    Column(
+        "currency",
+        _("The currency of the amounts (ISO 4217: KZT, USD, EUR, GBP)."),
+        CODE,
+        "KZT",
+        lambda p: p.currency,
+    ),
+    Column(
+        "amount_min_kzt",
+        _("The smallest award in tenge, at the exchange rate in force (the same as the amount for KZT)."),
+        DECIMAL,
+        "",
+        _decimal("amount_min_kzt"),
+    ),
+    Column(
+        "amount_max_kzt",
+        _("The largest award in tenge, at the exchange rate in force."),
+        DECIMAL,
+        "5000000.00",
+        _decimal("amount_max_kzt"),
+    ),
+    Column(
+        "deadline_type",
+        _("How applications are taken: fixed, recurring, rolling, until-funds-exhausted, not-published."),
+        CODE,
+        "fixed",
+        lambda p: p.deadline_type,
+    ),
+    Column("opens_on", _("The day applications open."), DATE, "2026-02-01", _date("opens_on")),
+    Column("closes_on", _("The last day to apply."), DATE, "2026-03-31", _date("closes_on")),
+    Column(
+        "status",
+        _(
+            "On the day the file was made, in Almaty: open, upcoming, unknown (dates not published) "
+            "or closed."
+        ),
+        CODE,
+        "open",
+        lambda p: p.status,
+    ),
+    Column(
+        "apply_url",
+        _("Where to apply (the organiser's page)."),
+        URL,
+        "https://example.kz/apply",
+        lambda p: p.apply_url,
+    ),
+    *[
+        Column(
+            f"url_{language}",
+            _("The programme's page in this directory, per language."),
+            URL,
+            f"https://creativefunding.kz/{language}/programmes/tolqyn-film-fund-investments/",
+            _url(language),
+        )
+        for language in LANGUAGES
+    ],
+    Column(
+        "last_verified_on",
+        _("When staff last checked the facts on the organiser's own page; empty: not yet."),
+        DATE,
+        "",
+        _date("last_verified_on"),
+    ),
+    Column(
+        "updated_at",
+        _("When the programme was last changed in the directory (UTC, ISO 8601)."),
+        _("date and time"),
+        "2026-03-01T09:30:00+00:00",
+        lambda p: p.updated_at.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+    ),
+    Column(
+        "sources",
+        _(
+            "Where the facts come from. In CSV and XLSX one source per line: address | publisher | "
+            "title | published on | read on (the import's format); in JSON an array of objects with "
+            "those five parts."
+        ),
+        _("list of sources"),
+        "https://kazpravda.kz/n/… | Kazakhstanskaya Pravda | Алматы — центр креативной индустрии "
+        "| 2025-12-14 | 2026-12-04",
+        lambda p: p.open_data_sources,
+    ),
+]
+
+# The parts of each source, as the JSON names them.
+SOURCE_PARTS = [
+    ("url", _("the address (empty for a source that is not online)")),
+    ("publisher", _("who published it")),
+    ("title", _("its title")),
+    ("published_on", _("when it was published (YYYY-MM-DD), empty if it does not say")),
+    ("accessed_on", _("when the team read it (YYYY-MM-DD)")),
+]
+
+# How each CommonGrants Opportunity field is filled (docs/open-data.md says more).
+COMMONGRANTS_FIELDS = [
+    ("id", _("a UUID derived from the programme's id (UUID 5 of its address), the same in every file")),
+    ("title", _("title_en, else title_ru, else title_kk")),
+    ("description", _("summary, in the same language as the title")),
+    ("status.value", _("open → open, upcoming → forecasted, closed → closed, unknown → custom")),
+    ("keyDates.appOpens / appDeadline", _("opens_on / closes_on, when stated")),
+    ("funding.minAwardAmount / maxAwardAmount", _("amount_min / amount_max with their currency")),
+    ("funding.totalAmountAvailable", _("the programme's total budget with its currency, when stated")),
+    ("funding.estimatedAwardCount", _("the expected number of awards, when stated")),
+    ("source", _("apply_url, else the programme's page")),
+    ("lastModifiedAt", _("updated_at")),
+]
+
+HEADERS = [column.name for column in COLUMNS]
+
+
+LINKS = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+# What no column reads: left in the database (a third of a row's width at 100,000 programmes).
+UNREAD = [
+    f"{name}_{language}" for name in ("description", "eligibility", "how_to_apply") for language in LANGUAGES
+] + ["search_title", "search_text", "search_latin"]
+
+
+def _links_of_published(relation: str) -> dict[int, list[str]]:
+    """Every published programme's term slugs for ``relation`` in the terms' display order, from
+    one query on the link table: prefetch_related built a queryset and term instances per
+    programme, 43 of the 49 s it took to write 10,000 programmes."""
+    field = Programme._meta.get_field(relation)
+    target = field.m2m_reverse_field_name()
+    rows = (
+        field.remote_field.through.objects.filter(programme__in=Programme.objects.published())
+        .order_by(f"{target}__position", f"{target}__slug")
+        .values_list("programme_id", f"{target}__slug")
+    )
+    links: dict[int, list[str]] = {}
+    for programme_id, slug in rows.iterator(chunk_size=10_000):
+        links.setdefault(programme_id, []).append(slug)
+    return links
+
+
+def _sources_of_published() -> dict[int, list]:
+    sources: dict[int, list] = {}
+    rows = ProgrammeSource.objects.filter(programme__in=Programme.objects.published()).order_by(
+        "programme_id", "order", "pk"
+    )
+    for source in rows.iterator(chunk_size=10_000):
+        sources.setdefault(source.programme_id, []).append(source)
+    return sources
+
+
+def programmes():
+    """Every published programme in slug order, with its status today (Almaty) and the term
+    slugs and sources the columns read (``open_data_links``, ``open_data_sources``)."""
+    today = timezone.localdate()
+    links = {relation: _links_of_published(relation) for relation in LINKS}
+    sources = _sources_of_published()
+    addresses = _detail_addresses()
+    rows = (
+        Programme.objects.published()
+        .with_status(today)
+        .select_related("organisation")
+        .defer(*UNREAD)
+        .order_by("slug")
+    )
+    for programme in rows.iterator(chunk_size=2_000):
+        programme.open_data_links = {relation: links[relation].get(programme.pk, []) for relation in LINKS}
+        programme.open_data_sources = sources.get(programme.pk, [])
+        programme.open_data_urls = {
+            language: pattern.replace("SLUG", programme.slug) for language, pattern in addresses.items()
+        }
+        yield programme
+
+
+def _source(source) -> dict:
+    return {
+        "url": source.url,
+        "publisher": source.publisher,
+        "title": source.title,
+        "published_on": source.published_on.isoformat() if source.published_on else None,
+        "accessed_on": source.accessed_on.isoformat(),
+    }
+
+
+def _cell(value):
+    """A value as a spreadsheet cell: lists joined, booleans spelt, decimals as numbers."""
+    if isinstance(value, list):
+        if value and not isinstance(value[0], str):
+            return resources.format_sources(value)
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return value
+
+
+def _json_value(value):
+    if isinstance(value, list):
+        return [item if isinstance(item, str) else _source(item) for item in value]
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+def dataset() -> tablib.Dataset:
+    data = tablib.Dataset(headers=HEADERS, title="programmes")
+    for programme in programmes():
+        data.append([_cell(column.value(programme)) for column in COLUMNS])
+    return data
+
+
+def xlsx(data: tablib.Dataset) -> bytes:
+    """The dataset as a workbook written row by row (openpyxl's write-only mode), so that the
+    cells of 100,000 programmes are never all in memory at once; empty cells are left out of
+    the file. Cells are cleaned and formulas neutralised as in every export
+    (resources._NeutralisingFormat)."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(data.title)
+    sheet.append(data.headers)
+    for row in data:
+        sheet.append([None if cell == "" else resources.neutralise_formula(clean_text(cell)) for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _money(amount, currency) -> dict | None:
+    return {"amount": f"{amount:.2f}", "currency": currency} if amount is not None else None
+
+
+COMMONGRANTS_STATUS = {
+    Status.OPEN: "open",
+    Status.UPCOMING: "forecasted",
+    Status.CLOSED: "closed",
+    Status.UNKNOWN: "custom",
+}
+
+
+def _event(name: str, day: str) -> dict:
+    return {"name": name, "eventType": "singleDate", "date": day}
+
+
+def commongrants(programme, item: dict) -> dict:
+    """The programme as a CommonGrants Opportunity (the fields that correspond; docs/open-data.md)."""
+    title_language = next((lang for lang in ("en", "ru", "kk") if item[f"title_{lang}"]), "en")
+    status = {"value": COMMONGRANTS_STATUS[programme.status]}
+    if programme.status == Status.UNKNOWN:
+        status["customValue"] = "datesNotPublished"
+        status["description"] = "No source states when applications open or close; ask the organiser."
+    key_dates = {}
+    if programme.opens_on:
+        key_dates["appOpens"] = {
+            "name": "Applications open",
+            "eventType": "singleDate",
+            "date": item["opens_on"],
+        }
+    if programme.closes_on:
+        key_dates["appDeadline"] = {
+            "name": "Application deadline",
+            "eventType": "singleDate",
+            "date": item["closes_on"],
+        }
+    funding = {
+        "minAwardAmount": _money(programme.amount_min, programme.currency),
+        "maxAwardAmount": _money(programme.amount_max, programme.currency),
+        "totalAmountAvailable": _money(programme.total_budget, programme.total_budget_currency),
+        "estimatedAwardCount": programme.expected_awards,
+    }
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/programmes/{programme.slug}")),
+        "title": item[f"title_{title_language}"],
+        "description": item[f"summary_{title_language}"],
+        "status": status,
+        "keyDates": key_dates,
+        "funding": {name: value for name, value in funding.items() if value is not None},
+        "source": programme.apply_url or item[f"url_{title_language}"],
+        "lastModifiedAt": item["updated_at"],
+    }
+
+
+def json_document() -> dict:
+    items = []
+    counts = {status.value: 0 for status in Status}
+    for programme in programmes():
+        item = {column.name: _json_value(column.value(programme)) for column in COLUMNS}
+        item["commonGrants"] = commongrants(programme, item)
+        counts[programme.status] += 1
+        items.append(item)
+    return {
+        "metadata": {
+            "title": "Creative Funding KZ: programmes",
+            "licence": LICENCE,
+            "version": versioning.current().key,
+            "generatedAt": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds"),
+            "statusOn": today_key(),
+            "count": len(items),
+            "countByStatus": counts,
+            "dataDictionary": absolute(reverse("programmes:open_data")),
+        },
+        "programmes": items,
+    }
+
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+def response(file_type: str) -> HttpResponse:
+    if file_type == "json":
+        body = json.dumps(json_document(), ensure_ascii=False, cls=DjangoJSONEncoder, indent=1)
+        answer = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        file_format = resources.CSV() if file_type == "csv" else resources.XLSX()
+        answer = HttpResponse(file_format.export_data(dataset()), content_type=file_format.get_content_type())
+        if file_type == "csv":
+            answer["Content-Type"] = "text/csv; charset=utf-8"
+    answer["Content-Disposition"] = f'attachment; filename="programmes.{file_type}"'
+    return answer

@@ -1,0 +1,189 @@
+"""The open directory's pages (#16): the embeddable widget and the page that explains it, the
+"Can I apply?" helper, and the open-data downloads with their data dictionary.
+
+A module of its own beside views.py so that the search page's views stay as they are. Every
+list here is the search page's own: the same FilterSet (filters.ProgrammeFilter) over the
+published programmes, so "open" and every filter mean one thing everywhere.
+"""
+
+from urllib.parse import urlencode
+
+from csp.decorators import csp_replace
+from django.conf import settings
+from django.http import Http404, HttpResponseNotModified, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from . import caching, helper, opendata, versioning
+from .caching import cached_page, cached_terms
+from .choices import Status
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
+from .models import Location, Programme, Sector
+
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+WIDGET_LIMIT = settings.PROGRAMMES_PER_PAGE
+
+
+def widget_query(data) -> QueryDict:
+    """The search page's parameters of ``data`` with the status set to open: the widget lists
+    exactly the search page's open programmes for the same parameters, first page first."""
+    query = known_query(data)
+    query.pop("page", None)
+    query.setlist("status", [Status.OPEN])
+    return query
+
+
+def open_programmes(data) -> ProgrammeFilter:
+    """The search page's FilterSet for ``data`` limited to open programmes (see widget_query)."""
+    return ProgrammeFilter(widget_query(data), queryset=Programme.objects.published().with_card_data())
+
+
+def _asked_language(request) -> str:
+    """``?lang=kk|ru|en``; otherwise the language LocaleMiddleware chose (Accept-Language)."""
+    asked = request.GET.get("lang", "")
+    return asked if asked in LANGUAGE_CODES else get_language()
+
+
+def _names(terms) -> str:
+    return ", ".join(term.name for term in terms)
+
+
+# The widget may be framed by any site (its whole point); frame-ancestors replaces the site's
+# 'none' on this route only, and X-Frame-Options (which cannot name "any site") is left off.
+# Both decorators wrap the cache, so a copy served from the cache carries them too. No cookie,
+# session or CSRF token is read or set: the page is the same for everyone, and cacheable.
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+@require_GET
+@cached_page(parameters=(*PUBLIC_PARAMETERS, "lang"))
+def widget(request):
+    with translation.override(_asked_language(request)):
+        filterset = open_programmes(request.GET)
+        selection = filterset.selection()
+        data = filterset.form.cleaned_data
+        query = widget_query(request.GET)
+        search_page = reverse("programmes:list") + "?" + query.urlencode()
+        return render(
+            request,
+            "programmes/widget.html",
+            {
+                "programmes": selection.results[:WIDGET_LIMIT],
+                "total": selection.counts.total,
+                "sectors": _names(data.get("sector") or []),
+                "places": _names(data.get("city") or []),
+                "more_url": request.build_absolute_uri(search_page),
+                "site_url": request.build_absolute_uri(reverse("programmes:home")),
+            },
+        )
+
+
+# --- Embed the directory ----------------------------------------------------------------------------
+
+
+def embed(request):
+    """How to embed the widget: choose a field, a place and a language (a GET form, no script),
+    copy the <iframe> snippet, see it live."""
+    sector = _known_slug(request.GET.get("sector", ""), cached_terms(Sector))
+    place = _known_slug(request.GET.get("city", ""), cached_terms(Location))
+    language = request.GET.get("lang", "")
+    language = language if language in LANGUAGE_CODES else get_language()
+    parameters = [(name, value) for name, value in (("sector", sector), ("city", place)) if value]
+    widget_url = request.build_absolute_uri(
+        reverse("widget") + "?" + urlencode([*parameters, ("lang", language)])
+    )
+    # Escaped as HTML (the address's "&" as "&amp;"); the page escapes it once more to show it.
+    # No style attribute: a partner's own Content Security Policy may refuse inline styles.
+    snippet = format_html(
+        '<iframe src="{}" title="{}" width="100%" height="600" loading="lazy"></iframe>',
+        widget_url,
+        _widget_title(language),
+    )
+    return render(
+        request,
+        "programmes/embed.html",
+        {
+            "sectors": cached_terms(Sector),
+            "places": helper.place_choices(),
+            "languages": settings.LANGUAGES,
+            "chosen": {"sector": sector, "city": place, "lang": language},
+            "widget_url": widget_url,
+            "snippet": snippet,
+        },
+    )
+
+
+def _widget_title(language: str) -> str:
+    # The iframe's accessible name, in the widget's language.
+    with translation.override(language):
+        return gettext("Open programmes · Creative Funding KZ")
+
+
+def _known_slug(value: str, terms) -> str:
+    value = value.strip().lower()
+    return value if any(term.slug == value for term in terms) else ""
+
+
+# --- Can I apply? -----------------------------------------------------------------------------------
+
+
+def can_i_apply(request):
+    """Four questions on one GET form; the suggestions are the search page's results for the
+    answers, open ones first, each with the reasons it fits."""
+    form = helper.HelperForm(request.GET or None)
+    context = {"form": form}
+    if form.is_bound and form.is_valid() and form.has_answers():
+        context.update(helper.suggest(form.cleaned_data))
+    return render(request, "programmes/can_i_apply.html", context)
+
+
+# --- Open data --------------------------------------------------------------------------------------
+
+
+@require_GET
+def open_data_download(request, file_type):
+    """The whole published directory in one file: built once per version of the directory (and
+    per day, since statuses change at midnight in Almaty), its ETag the version."""
+    if file_type not in opendata.FORMATS:
+        raise Http404
+    tag = f'"{opendata.etag(file_type)}"'
+    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+        response["ETag"] = tag
+        return response
+
+    response = caching.cached_by_generation(
+        request,
+        f"open-data:{file_type}:{opendata.today_key()}",
+        settings.SITEMAP_CACHE_SECONDS,
+        lambda: opendata.response(file_type),
+    )
+    if response.status_code == 200:
+        response["ETag"] = tag
+        response["Access-Control-Allow-Origin"] = "*"
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    return response
+
+
+def open_data(request):
+    """The data dictionary: every column of the downloads, its meaning, type and an example."""
+    version = versioning.current()
+    return render(
+        request,
+        "programmes/open_data.html",
+        {
+            "columns": opendata.COLUMNS,
+            "source_parts": opendata.SOURCE_PARTS,
+            "commongrants": opendata.COMMONGRANTS_FIELDS,
+            "downloads": [
+                (file_type, reverse("open-data", args=[file_type])) for file_type in opendata.FORMATS
+            ],
+            "version": version.key,
+            "licence": opendata.LICENCE,
+        },
+    )
