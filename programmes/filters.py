@@ -507,7 +507,10 @@ class ProgrammeFilter(django_filters.FilterSet):
                 query.pop(raw, None)
         else:
             kept = [raw for raw in query.getlist(name) if raw.strip().lower() != value.lower()]
-            query.setlist(name, kept) if kept else query.pop(name, None)
+            if kept:
+                query.setlist(name, kept)
+            else:
+                query.pop(name, None)
         return _query_string(query)
 
     def chips(self) -> list[Chip]:
