@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import index, money, search
@@ -137,6 +137,7 @@ SAVED_PARAMETERS = (
     "organisation",
     "amount_min",
     "amount_max",
+    "amount_unstated",
     "currency",
     "status",
     "closing_within",
@@ -194,6 +195,44 @@ class Selection:
 
 
 @dataclass
+class Chip:
+    """An active filter value at the top of the results: its words, and the search's query
+    string ("?…", or "" for none) without that one value."""
+
+    label: str
+    query: str
+
+
+@dataclass
+class Suggestion:
+    """A change to an empty search (a filter removed, closed programmes included): its words,
+    the query string of the changed search, and how many programmes that search lists."""
+
+    label: str
+    query: str
+    count: int
+
+
+# The cleaned parameter a hint or chip removes, and the query-string parameters it was read
+# from (the amount's bounds share one cleaned value).
+_RAW_PARAMETERS = {"amount": ("amount_min", "amount_max", "amount_unstated")}
+
+
+def _statuses(data: dict) -> list[str]:
+    """The statuses a search with cleaned ``data`` shows: those chosen; by default open,
+    upcoming and "dates not published"; all of them (empty: no status condition) when only
+    "closing within" is given, which implies open."""
+    chosen = data.get("status")
+    if chosen or data.get("closing_within") is not None:
+        return list(chosen or [])
+    return list(DEFAULT_STATUSES)
+
+
+def _query_string(query: QueryDict) -> str:
+    return "?" + query.urlencode() if query else ""
+
+
+@dataclass
 class FacetGroup:
     name: str
     label: str
@@ -207,6 +246,10 @@ class FacetOption:
     count: int
     selected: bool
     depth: int = 0
+
+
+def _amount(value: Decimal) -> str:
+    return formats.number_format(value, 0, force_grouping=True)
 
 
 def _places_in_name_order(locations: list[Location]) -> list[Location]:
@@ -249,6 +292,11 @@ class ProgrammeFilter(django_filters.FilterSet):
         method="filter_organisations",
     )
     amount = AmountFilter(label=_("Award amount"), method="filter_amount")
+    # Programmes that state no amount, shown along with the amount's matches (read by
+    # filter_amount); ``amount_unstated=true``, as the hint under an amount search links it.
+    amount_unstated = django_filters.BooleanFilter(
+        label=_("Including programmes that state no amount"), method="ignore"
+    )
     currency = django_filters.ChoiceFilter(
         label=_("Currency"), choices=CURRENCY_CHOICES, empty_label=None, method="ignore"
     )
@@ -304,7 +352,11 @@ class ProgrammeFilter(django_filters.FilterSet):
         rate = self.exchange_rates.get(self.currency_code)
         if rate is None:
             return queryset  # reported in warnings
-        return queryset.award_overlaps(money.to_kzt(value.start, rate), money.to_kzt(value.stop, rate))
+        return queryset.award_overlaps(
+            money.to_kzt(value.start, rate),
+            money.to_kzt(value.stop, rate),
+            with_unstated=bool(self.form.cleaned_data.get("amount_unstated")),
+        )
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=value)
@@ -392,14 +444,9 @@ class ProgrammeFilter(django_filters.FilterSet):
 
     @property
     def selected_statuses(self) -> list[str]:
-        """The statuses shown: those chosen; by default open, upcoming and "dates not published";
-        all of them (empty: no status condition) when only "closing within" is given, which
-        implies open."""
+        """The statuses shown (``_statuses``)."""
         self.errors  # noqa: B018
-        chosen = self.form.cleaned_data.get("status")
-        if chosen or self.form.cleaned_data.get("closing_within") is not None:
-            return list(chosen or [])
-        return list(DEFAULT_STATUSES)
+        return _statuses(self.form.cleaned_data)
 
     @property
     def selected_closing(self) -> int | None:
@@ -414,28 +461,156 @@ class ProgrammeFilter(django_filters.FilterSet):
     def describe(self, *, words: bool = True) -> list[str]:
         """The search in words, in the current language, for emails, feeds and the alerts page:
         ["Sector: Film", "City or region: Almaty"]. Ignored values are left out."""
+        return list(self._described(words=words).values())
+
+    def _described(self, *, words: bool = True) -> dict[str, str]:
+        """``describe``'s parts by the cleaned parameter each names."""
         self.errors  # noqa: B018
         data = self.form.cleaned_data
-        parts = []
+        parts = {}
         if words and search.words(data.get("q") or ""):
-            parts.append(f"{self.filters['q'].label}: “{data['q']}”")
+            parts["q"] = f"{self.filters['q'].label}: “{data['q']}”"
         for name in self.FACETS:
             if data.get(name):
                 names = ", ".join(str(term) for term in data[name])
-                parts.append(f"{self.filters[name].label}: {names}")
+                parts[name] = f"{self.filters[name].label}: {names}"
         amount = data.get("amount")
         if amount and (amount.start is not None or amount.stop is not None):
             low, high = (
-                formats.number_format(value, 0, force_grouping=True) if value is not None else "…"
-                for value in (amount.start, amount.stop)
+                _amount(value) if value is not None else "…" for value in (amount.start, amount.stop)
             )
-            parts.append(f"{self.filters['amount'].label}: {low}–{high} {self.currency_code}")
+            parts["amount"] = f"{self.filters['amount'].label}: {low}–{high} {self.currency_code}"
+            if data.get("amount_unstated"):
+                parts["amount_unstated"] = str(self.filters["amount_unstated"].label)
         if data.get("status"):
             labels = ", ".join(str(Status(value).label) for value in data["status"])
-            parts.append(f"{self.filters['status'].label}: {labels}")
+            parts["status"] = f"{self.filters['status'].label}: {labels}"
         if data.get("closing_within") is not None:
-            parts.append(f"{self.filters['closing_within'].label}: {int(data['closing_within'])}")
+            parts["closing_within"] = f"{self.filters['closing_within'].label}: {int(data['closing_within'])}"
         return parts
+
+    # --- the top of the results: active filters and hints -------------------------------
+
+    def _current_query(self) -> QueryDict:
+        """The page's own parameters (``known_query``), without the page number: every link
+        below changes which programmes are listed, so it starts on the first page."""
+        query = known_query(self.data if self.data is not None else QueryDict())
+        query.pop("page", None)
+        return query
+
+    def _query_without(self, name: str, value: str | None = None) -> str:
+        """The search's query string without one value of parameter ``name`` (as the cleaned
+        value reads it: slugs are compared trimmed and in lower case), or without all of it."""
+        query = self._current_query()
+        if value is None:
+            for raw in _RAW_PARAMETERS.get(name, (name,)):
+                query.pop(raw, None)
+        else:
+            kept = [raw for raw in query.getlist(name) if raw.strip().lower() != value.lower()]
+            if kept:
+                query.setlist(name, kept)
+            else:
+                query.pop(name, None)
+        return _query_string(query)
+
+    def chips(self) -> list[Chip]:
+        """The active filters, one per value, each with the search's link without it: the words,
+        every facet value, each amount bound, "including programmes that state no amount", each
+        status chosen (unless they are the default ones), "closing within". Values that were
+        ignored are not active."""
+        self.errors  # noqa: B018
+        data = self.form.cleaned_data
+        chips = []
+        if search.words(data.get("q") or ""):
+            chips.append(Chip(f"{self.filters['q'].label}: “{data['q']}”", self._query_without("q")))
+        for name in self.FACETS:
+            for term in data.get(name) or []:
+                chips.append(
+                    Chip(f"{self.filters[name].label}: {term}", self._query_without(name, term.slug))
+                )
+        amount = data.get("amount")
+        if amount and self.currency_code in self.exchange_rates:
+            bounds = {"min": amount.start, "max": amount.stop}
+            labels = {"min": gettext("Award from %(amount)s"), "max": gettext("Award up to %(amount)s")}
+            for suffix in bounds:
+                if bounds[suffix] is None:
+                    continue
+                query = self._current_query()
+                query.pop(f"amount_{suffix}", None)
+                if all(value is None for other, value in bounds.items() if other != suffix):
+                    query.pop("amount_unstated", None)  # meaningless without an amount
+                text = labels[suffix] % {"amount": f"{_amount(bounds[suffix])}\u00a0{self.currency_code}"}
+                chips.append(Chip(text, _query_string(query)))
+            if data.get("amount_unstated"):
+                label = str(self.filters["amount_unstated"].label)
+                chips.append(Chip(label, self._query_without("amount_unstated")))
+        chosen = data.get("status") or []
+        # The search form sends the statuses ticked by default: those are no filter of the visitor's.
+        for value in chosen if set(chosen) != set(DEFAULT_STATUSES) else []:
+            label = f"{self.filters['status'].label}: {Status(value).label}"
+            chips.append(Chip(label, self._query_without("status", value)))
+        if data.get("closing_within") is not None:
+            days = int(data["closing_within"])
+            label = ngettext("Closing within %(days)s day", "Closing within %(days)s days", days) % {
+                "days": days
+            }
+            chips.append(Chip(label, self._query_without("closing_within")))
+        return chips
+
+    def total_with(self, **changes) -> int:
+        """How many programmes the page would list with ``changes`` to its cleaned parameters
+        (None removes one): the masks of ``selection`` (``_conditions``), so that a hint's count
+        is the count of the page it links to. The words were matched once for the page, so no
+        count here queries the database; each is a few AND operations over the index."""
+        self.selection()
+        programmes, matched = self._matched
+        data = {**self.form.cleaned_data, **changes}
+        if not data.get("q"):
+            matched = None
+        mask = programmes.everything()
+        for condition in self._conditions(programmes, data, matched).values():
+            mask &= condition
+        return int(mask.sum())
+
+    def hidden_without_amount(self) -> Suggestion | None:
+        """The programmes an amount search leaves out because they state no amount, and the
+        link that lists them too; None when there are none, or no amount was asked for."""
+        self.errors  # noqa: B018  (validates the form)
+        data = self.form.cleaned_data
+        asked = data.get("amount") and self.currency_code in self.exchange_rates
+        if not asked or data.get("amount_unstated"):
+            return None
+        hidden = self.total_with(amount_unstated=True) - self.counts().total
+        if not hidden:
+            return None
+        query = self._current_query()
+        query["amount_unstated"] = "true"
+        return Suggestion(str(self.filters["amount_unstated"].label), _query_string(query), hidden)
+
+    def suggestions(self) -> list[Suggestion]:
+        """For a search that lists nothing: each filter that removed on its own would list
+        something, with that count, most first; and closed programmes, when they are not among
+        the statuses shown and including them would list some. Nothing is suggested that the
+        search already has (no "include closed" when closed is ticked)."""
+        if self.counts().total:
+            return []
+        suggestions = []
+        for name, text in self._described().items():
+            if name == "amount_unstated":
+                continue  # removing it lists fewer, never more
+            count = self.total_with(**{name: None})
+            if count:
+                label = gettext("Without “%(filter)s”") % {"filter": text}
+                suggestions.append(Suggestion(label, self._query_without(name), count))
+        statuses = self.selected_statuses
+        if statuses and Status.CLOSED not in statuses:
+            count = self.total_with(status=[*statuses, Status.CLOSED])
+            if count:
+                query = self._current_query()
+                query.setlist("status", [*statuses, Status.CLOSED.value])
+                label = gettext("Including closed programmes")
+                suggestions.append(Suggestion(label, _query_string(query), count))
+        return sorted(suggestions, key=lambda suggestion: -suggestion.count)
 
     def facets(self) -> list[FacetGroup]:
         """Counts beside each filter value, each facet counted with every filter applied except
@@ -488,32 +663,13 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018  (validates the form)
         data = self.form.cleaned_data
         programmes = index.current(self.today)
-        # Filters that are not facets (words, amount, closing date) narrow what is counted.
         base = programmes.everything()
         sort = self.sort_order
         matched = search.match(data.get("q") or "", programmes, ranked=sort == "relevance")
-        if matched is not None:
-            base = matched.found
-        amount = data.get("amount")
-        rate = self.exchange_rates.get(self.currency_code)
-        if amount and (amount.start is not None or amount.stop is not None) and rate is not None:
-            base &= programmes.award_overlaps(
-                money.to_kzt(amount.start, rate), money.to_kzt(amount.stop, rate)
-            )
-        if data.get("closing_within") is not None:
-            base &= programmes.closing_within(int(data["closing_within"]))
-        # Facets (and the statuses) as conditions, each left out of its own counts.
-        conditions = {}
-        for name in TERM_FACETS:
-            ids = [term.pk for term in data.get(name) or []]
-            if ids:
-                conditions[name] = programmes.links[name].having(ids)
-        if data.get("organisation"):
-            conditions["organisation"] = programmes.organisation.having([t.pk for t in data["organisation"]])
-        if data.get("city"):
-            conditions["city"] = programmes.available_in([term.pk for term in data["city"]])
-        if self.selected_statuses:
-            conditions["status"] = programmes.with_statuses(self.selected_statuses)
+        self._matched = (programmes, matched)  # for total_with
+        # Every filter as a condition; facets (and the statuses) are each left out of their own
+        # counts, the others (words, amount, closing date) narrow every count.
+        conditions = self._conditions(programmes, data, matched)
 
         def without(name: str | None) -> np.ndarray:
             mask = base.copy()
@@ -535,3 +691,32 @@ class ProgrammeFilter(django_filters.FilterSet):
         results = index.Results(self.queryset.for_result_cards(), programmes.ids, ordered)
         self._selection = Selection(counts, results)
         return self._selection
+
+    def _conditions(self, programmes, data: dict, matched: search.Match | None) -> dict[str, np.ndarray]:
+        """Each filter of cleaned ``data`` as a mask over the index ``programmes``, by the name of
+        its parameter; ``matched``: the words' matches. The search page's rules, once: its
+        results, its counts and its hints' counts (``total_with``) all AND these."""
+        conditions = {}
+        if matched is not None:
+            conditions["q"] = matched.found
+        amount = data.get("amount")
+        rate = self.exchange_rates.get(self.currency_code)
+        if amount and (amount.start is not None or amount.stop is not None) and rate is not None:
+            conditions["amount"] = programmes.award_overlaps(
+                money.to_kzt(amount.start, rate),
+                money.to_kzt(amount.stop, rate),
+                with_unstated=bool(data.get("amount_unstated")),
+            )
+        if data.get("closing_within") is not None:
+            conditions["closing_within"] = programmes.closing_within(int(data["closing_within"]))
+        for name in TERM_FACETS:
+            ids = [term.pk for term in data.get(name) or []]
+            if ids:
+                conditions[name] = programmes.links[name].having(ids)
+        if data.get("organisation"):
+            conditions["organisation"] = programmes.organisation.having([t.pk for t in data["organisation"]])
+        if data.get("city"):
+            conditions["city"] = programmes.available_in([term.pk for term in data["city"]])
+        if statuses := _statuses(data):
+            conditions["status"] = programmes.with_statuses(statuses)
+        return conditions

@@ -239,14 +239,18 @@ class ProgrammeIndex:
 
     # --- the rules of the queryset methods, on arrays ---------------------------------------
 
-    def award_overlaps(self, low_kzt: Decimal | None, high_kzt: Decimal | None) -> np.ndarray:
+    def award_overlaps(
+        self, low_kzt: Decimal | None, high_kzt: Decimal | None, *, with_unstated: bool = False
+    ) -> np.ndarray:
         """ProgrammeQuerySet.award_overlaps: a stated minimum, at most ``high``; a maximum of at
-        least ``low``, or none."""
+        least ``low``, or none; or, ``with_unstated``, no stated amount."""
         mask = self.has_min.copy()
         if high_kzt is not None:
             mask &= self.amount_min <= _bound(high_kzt, ROUND_FLOOR)
         if low_kzt is not None:
             mask &= ~self.has_max | (self.amount_max >= _bound(low_kzt, ROUND_CEILING))
+        if with_unstated:
+            mask |= ~self.has_min
         return mask
 
     def closing_within(self, days: int) -> np.ndarray:

@@ -412,17 +412,23 @@ class ProgrammeQuerySet(models.QuerySet):
             Q(is_nationwide=True) | Q(pk__in=through.objects.filter(location__in=ids).values("programme_id"))
         )
 
-    def award_overlaps(self, low_kzt: Decimal | None, high_kzt: Decimal | None):
+    def award_overlaps(
+        self, low_kzt: Decimal | None, high_kzt: Decimal | None, *, with_unstated: bool = False
+    ):
         """Programmes whose award range in tenge overlaps [low, high] (either end may be open).
 
-        Programmes without a stated amount are left out, since the question was about amounts.
+        Programmes without a stated amount are left out, since the question was about amounts,
+        unless ``with_unstated``: the visitor asked to see them as well (the search page offers
+        it when the amount hides some).
         """
-        qs = self.filter(amount_min_kzt__isnull=False)
+        overlapping = Q(amount_min_kzt__isnull=False)
         if high_kzt is not None:
-            qs = qs.filter(amount_min_kzt__lte=high_kzt)
+            overlapping &= Q(amount_min_kzt__lte=high_kzt)
         if low_kzt is not None:
-            qs = qs.filter(Q(amount_max_kzt__gte=low_kzt) | Q(amount_max_kzt__isnull=True))
-        return qs
+            overlapping &= Q(amount_max_kzt__gte=low_kzt) | Q(amount_max_kzt__isnull=True)
+        if with_unstated:
+            overlapping |= Q(amount_min_kzt__isnull=True)
+        return self.filter(overlapping)
 
     def related_to(self, programme: "Programme"):
         """Other programmes sharing a sector with ``programme`` (or a type, when it has no sector)."""

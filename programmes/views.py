@@ -100,6 +100,10 @@ def programme_list(request):
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
+            "chips": filterset.chips(),
+            # Counted only where they help: an amount that hides programmes, an empty page.
+            "hidden_without_amount": filterset.hidden_without_amount(),
+            "suggestions": filterset.suggestions(),
         },
     )
 

@@ -3,10 +3,15 @@
 import datetime
 import re
 from decimal import Decimal
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 
 from programmes.choices import DeadlineType, PublicationState
+from programmes.filters import ProgrammeFilter
+from programmes.models import Programme
 from tests.conftest import titles
 from tests.factories import (
     ApplicantKindFactory,
@@ -544,3 +549,245 @@ def test_words_typed_on_the_default_page_are_ranked_by_relevance(client, db, tod
     by_deadline = client.get(URL, {"q": "film", "sort": "deadline"})
     assert titles(by_deadline) == ["Animation studio support", "Film grant"]
     assert chosen_sort(by_deadline) == "deadline"
+
+
+# --- The top of the results: active filters as chips, the amount hint, help for an empty page ---
+
+CHIP = re.compile(
+    r'<a class="chip" href="([^"]*)"><span class="visually-hidden">([^<]*)</span>([^<]*)<span class="chip-x"'
+)
+
+
+def chips(response) -> list[tuple[str, str]]:
+    """Each chip's visible words and its link, as the page shows them."""
+    html = response.content.decode()
+    return [(unescape(label), unescape(href)) for href, _remove, label in CHIP.findall(html)]
+
+
+def _link(pairs) -> str:
+    return URL + ("?" + urlencode(pairs) if pairs else "")
+
+
+def test_every_active_filter_value_is_a_chip_linking_to_the_search_without_it(client, catalogue):
+    search_pairs = [
+        ("q", "grant"),
+        ("sector", "film"),
+        ("sector", "music"),
+        ("city", "almaty"),
+        ("amount_min", "1000"),
+        ("amount_max", "10000000"),
+        ("status", "open"),
+        ("status", "upcoming"),
+        ("closing_within", "30"),
+        ("sort", "title"),
+    ]
+    response = client.get(_link([*search_pairs, ("page", "1")]))
+    assert titles(response) == ["Almaty Film Grant"]
+
+    def without(*removed):
+        return _link([pair for pair in search_pairs if pair not in removed])
+
+    assert chips(response) == [
+        ("Search words: “grant”", without(("q", "grant"))),
+        ("Sector: Film", without(("sector", "film"))),
+        ("Sector: Music", without(("sector", "music"))),
+        ("City or region: Almaty", without(("city", "almaty"))),
+        ("Award from 1,000\xa0KZT", without(("amount_min", "1000"))),
+        ("Award up to 10,000,000\xa0KZT", without(("amount_max", "10000000"))),
+        ("Status: Open", without(("status", "open"))),
+        ("Status: Upcoming", without(("status", "upcoming"))),
+        ("Closing within 30 days", without(("closing_within", "30"))),
+    ]
+    html = response.content.decode()
+    # Each chip says what it does to a screen reader; "Clear all" starts again; the jump to the
+    # filters (shown where they come after the results) counts them.
+    assert html.count('<span class="visually-hidden">Remove: </span>') == 9
+    assert f'<a class="clear-all" href="{URL}">Clear all</a>' in html
+    assert '<a class="filters-link button secondary" href="#filters">Filters (9)</a>' in html
+    assert '<aside class="filters" id="filters"' in html
+
+
+def test_chips_take_the_value_as_typed_and_leave_out_ignored_values(client, catalogue):
+    response = search(client, "sector=FILM&sector=nonsense&type=grant")
+    assert chips(response) == [
+        ("Programme type: Grant", f"{URL}?sector=FILM&sector=nonsense"),
+        ("Sector: Film", f"{URL}?type=grant&sector=nonsense"),
+    ]
+
+
+def test_a_search_without_filters_has_no_chips(client, catalogue):
+    html = search(client, "sort=title").content.decode()
+    assert chips(search(client)) == []
+    assert 'class="active-filters"' not in html
+    assert '<a class="filters-link button secondary" href="#filters">Filters</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", ["Отрасль: Film", "Сумма до 10\xa0000\xa0000\xa0KZT", "Закрытие в течение 21 дня"]),
+        ("kk", ["Сала: Film", "Сома: ең көбі 10\xa0000\xa0000\xa0KZT", "21 күн ішінде жабылады"]),
+    ],
+)
+def test_chips_are_in_the_pages_language(client, catalogue, language, expected):
+    response = client.get(f"/{language}/programmes/?sector=film&amount_max=10000000&closing_within=21")
+    assert [label for label, _href in chips(response)] == expected
+
+
+def hint(response) -> tuple[str, str] | None:
+    found = re.search(
+        r'<p class="hint" id="amount-hint">([^<]*)<a href="([^"]*)">', response.content.decode()
+    )
+    return (" ".join(found[1].split()), unescape(found[2])) if found else None
+
+
+def test_an_amount_search_says_how_many_programmes_state_no_amount_and_links_them(client, catalogue):
+    # Up to 10 million: the Almaty and Mangystau grants. The Kyzylorda course states no amount.
+    response = search(client, "amount_max=10000000&page=1")
+    assert titles(response) == ["Almaty Film Grant", "Mangystau Crafts Grant"]
+    assert hint(response) == (
+        "1 programme states no amount and is not shown.",
+        f"{URL}?amount_max=10000000&amount_unstated=true",
+    )
+    shown = client.get(hint(response)[1])
+    assert titles(shown) == ["Almaty Film Grant", "Mangystau Crafts Grant", "Kyzylorda Design Course"]
+    assert hint(shown) is None
+    assert chips(shown) == [
+        ("Award up to 10,000,000\xa0KZT", URL),
+        ("Including programmes that state no amount", f"{URL}?amount_max=10000000"),
+    ]
+    # The form keeps the choice when it is sent again.
+    assert '<input type="checkbox" name="amount_unstated" value="true" checked>' in shown.content.decode()
+
+
+def test_the_amount_hint_counts_under_the_other_filters_and_only_when_some_are_hidden(client, catalogue):
+    assert hint(search(client, "sector=film")) is None  # no amount asked
+    assert hint(search(client, "amount_max=10000000&type=grant")) is None  # every grant states one
+    assert hint(search(client, "amount_min=30000000&sector=design")) == (
+        "1 programme states no amount and is not shown.",
+        f"{URL}?sector=design&amount_min=30000000&amount_unstated=true",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "1 программа без указанной суммы не показана."),
+        ("kk", "Сомасын көрсетпеген 1 бағдарлама тізімде жоқ."),
+    ],
+)
+def test_the_amount_hint_is_in_the_pages_language(client, catalogue, language, text):
+    response = client.get(f"/{language}/programmes/?amount_max=10000000")
+    assert hint(response) == (text, f"/{language}/programmes/?amount_max=10000000&amount_unstated=true")
+
+
+def test_programmes_without_an_amount_are_included_on_the_queryset_path_too(catalogue, today):
+    data = QueryDict("amount_max=10000000&amount_unstated=true")
+    filterset = ProgrammeFilter(data, queryset=Programme.objects.published().with_card_data())
+    assert sorted(filterset.qs.values_list("slug", flat=True)) == [
+        "a-almaty-film-grant",
+        "c-mangystau-crafts-grant",
+        "f-kyzylorda-design-course",
+    ]
+    assert filterset.describe() == [
+        "Award amount: …–10,000,000 KZT",
+        "Including programmes that state no amount",
+    ]
+
+
+SUGGESTION = re.compile(r'<li><a href="([^"]*)">([^<]*)</a>: ([^<]*)</li>')
+
+
+def suggestions(response) -> list[tuple[str, str, str]]:
+    html = response.content.decode()
+    return [(unescape(label), unescape(href), count) for href, label, count in SUGGESTION.findall(html)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "type=education&sector=film",
+            [
+                ("Without “Programme type: Education”", f"{URL}?sector=film", "2 programmes"),
+                ("Without “Sector: Film”", f"{URL}?type=education", "1 programme"),
+            ],
+        ),
+        # Upcoming film programmes: none; closed ones are not shown, and including them finds one.
+        (
+            "status=upcoming&sector=film",
+            [
+                ("Without “Sector: Film”", f"{URL}?status=upcoming", "2 programmes"),
+                ("Without “Status: Upcoming”", f"{URL}?sector=film", "2 programmes"),
+                (
+                    "Including closed programmes",
+                    f"{URL}?sector=film&status=upcoming&status=closed",
+                    "1 programme",
+                ),
+            ],
+        ),
+        # Closed is ticked already: not suggested again. Without the sector nothing is found
+        # either, so that is not suggested.
+        (
+            "sector=film&status=closed&type=investment-fund",
+            [
+                (
+                    "Without “Programme type: Investment Fund”",
+                    f"{URL}?sector=film&status=closed",
+                    "1 programme",
+                ),
+                ("Without “Status: Closed”", f"{URL}?type=investment-fund&sector=film", "1 programme"),
+            ],
+        ),
+        (
+            "amount_min=600000000&city=kyzylorda",
+            [
+                ("Without “Award amount: 600,000,000–… KZT”", f"{URL}?city=kyzylorda", "2 programmes"),
+            ],
+        ),
+    ],
+)
+def test_an_empty_result_suggests_which_filter_to_remove_with_its_count(client, catalogue, query, expected):
+    response = search(client, query)
+    assert titles(response) == []
+    assert suggestions(response) == expected
+    html = response.content.decode()
+    assert "No programme matches all of these settings." in html
+    assert "Change one setting:" in html
+    # The old advice to include upcoming and closed programmes whatever was ticked is gone.
+    assert "include upcoming and closed" not in html
+    # Each count is what the link lists.
+    for _label, href, count in expected:
+        assert f"{len(titles(client.get(href)))} programme" in count
+
+
+def test_an_empty_result_that_one_change_cannot_help_says_so(client, catalogue):
+    response = search(client, "type=education&sector=film&city=almaty&status=upcoming&status=unknown")
+    # Education is in Kyzylorda region only, and no film programme is upcoming or undated.
+    assert suggestions(response) == []
+    assert "Removing any one of these filters still lists nothing." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", [("Без «Отрасль: Film»", "/ru/programmes/?type=education&status=upcoming", "1 программа")]),
+        (
+            "kk",
+            [("«Сала: Film» сүзгісінсіз", "/kk/programmes/?type=education&status=upcoming", "1 бағдарлама")],
+        ),
+    ],
+)
+def test_suggestions_are_in_the_pages_language(client, catalogue, language, expected):
+    response = client.get(f"/{language}/programmes/?type=education&sector=film&status=upcoming")
+    assert suggestions(response) == expected
+
+
+def test_hints_are_counted_without_querying_the_database(catalogue, today, django_assert_num_queries):
+    data = QueryDict("type=education&sector=film&amount_max=10000000")
+    filterset = ProgrammeFilter(data, queryset=Programme.objects.published().with_card_data())
+    assert filterset.counts().total == 0
+    with django_assert_num_queries(0):
+        assert [s.count for s in filterset.suggestions()] == [1]
+        assert filterset.hidden_without_amount() is None  # nothing listed, nothing hidden
+        assert filterset.total_with(amount=None, sector=None) == 1

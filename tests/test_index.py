@@ -106,6 +106,7 @@ searches = st.fixed_dictionaries(
         "status": _several([s.value for s in Status]),
         "amount_min": st.sampled_from(["", "0", "1000000", "10000", "20000001"]),
         "amount_max": st.sampled_from(["", "1000000", "5000000", "2000"]),
+        "amount_unstated": st.sampled_from(["", "true"]),
         "currency": st.sampled_from(["kzt", "usd"]),
         "closing_within": st.sampled_from(["", "7", "30"]),
         "sort": st.sampled_from(
@@ -187,6 +188,31 @@ def test_the_index_agrees_with_the_querysets(random_catalogue, params):
     assert selection.results.ids.tolist() == expected_ids
     assert selection.counts.total == len(expected_ids)
     assert _shown_counts(filterset) == _expected_counts(data)
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(params=searches)
+def test_the_hints_count_what_their_links_list(random_catalogue, params):
+    """An empty page's suggestions and an amount search's "state no amount" hint are counted on
+    the index's masks (total_with); each count is what the page it links to lists."""
+    filterset = _filterset(_query(params))
+    total = filterset.counts().total
+    for suggestion in filterset.suggestions():
+        assert total == 0
+        linked = _filterset(QueryDict(suggestion.query.removeprefix("?")))
+        assert linked.counts().total == suggestion.count > 0
+        assert len(linked.qs) == suggestion.count
+    hidden = filterset.hidden_without_amount()
+    if hidden is not None:
+        linked = _filterset(QueryDict(hidden.query.removeprefix("?")))
+        assert linked.counts().total == total + hidden.count
+        assert len(linked.qs) == total + hidden.count
 
 
 def test_the_page_shows_exactly_the_indexed_order(client, random_catalogue):

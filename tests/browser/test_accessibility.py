@@ -13,6 +13,10 @@ PAGES = {
     "search with results": "/{lang}/programmes/?q=film",
     "search with filters": "/{lang}/programmes/?sector=film&sector=music&type=grant&amount_max=10000000&status=open&status=upcoming",
     "search with no results and a warning": "/{lang}/programmes/?q=zzzzqqq&amount_min=abc&page=9",
+    # Chips for the active filters, and the hint that the amount hides programmes stating none.
+    "search with chips and the amount hint": "/{lang}/programmes/?sector=film&city=almaty&amount_max=10000000",
+    # Nothing found: the suggestions of which filter to remove, with their counts.
+    "search with suggestions": "/{lang}/programmes/?sector=film&type=education&status=open",
     "programme": "/{lang}/programmes/tolqyn-film-fund-investments/",
     "organisation": "/{lang}/organisations/damu/",
     "404": "/{lang}/programmes/no-such-programme/",
@@ -116,11 +120,12 @@ def test_keyboard_only_search_tick_a_filter_submit_and_open_the_first_result(pag
     assert titles == ["Film Accelerator (Kino-akselerator)"]
 
     # On the results page the skip link again saves the header's five stops: after it, the search
-    # box, Search, the sort menu, Sort, and then the first result.
+    # box, Search, the sort menu, Sort, the two chips (the words, the sector), Clear all, and then
+    # the first result (the jump to the filters is for narrow screens only).
     page.keyboard.press("Tab")
     assert focused(page, "el.textContent") == "Skip to main content"
     page.keyboard.press("Enter")
-    assert tab_to(page, "#results .card-title a") == 5
+    assert tab_to(page, "#results .card-title a") == 8
     assert focused(page, "el.textContent") == titles[0]
     assert_focus_is_visible(page)
     page.keyboard.press("Enter")
@@ -162,3 +167,22 @@ def test_phone_screen_has_no_horizontal_scrolling(phone_page, demo, tmp_path, na
     # word once pushed the whole search page 9 px past them).
     assert page.evaluate(OUTSIDE_MARGINS) == []
     page.screenshot(path=tmp_path / f"phone-375-{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_phone_search_with_chips_and_hints_has_no_serious_axe_violations(new_page, demo, lang):
+    # On a phone the jump to the filters shows too; the chips and the hint wrap.
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, locale=lang, bypass_csp=True)
+    report = {}
+    for url, shown in (
+        (f"/{lang}/programmes/?sector=film&city=almaty&amount_max=10000000", "#amount-hint a"),
+        (f"/{lang}/programmes/?sector=film&type=education&status=open", ".suggestions a"),
+    ):
+        page.goto(url)
+        assert page.locator(".filters-link").is_visible()
+        assert page.locator(".chip").first.is_visible()
+        assert page.locator(shown).first.is_visible(), shown
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        if violations := blocking_violations(page):
+            report[url] = violations
+    assert not report, "\n\n".join(f"{url}:\n" + "\n".join(v) for url, v in report.items())

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import result_titles
+from tests.browser.conftest import DESKTOP, PHONE, result_titles
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -23,6 +23,11 @@ FILM_EN = [
     "Creative Capital Fund: direct investment in Almaty's creative economy",
     "Tolqyn Film Fund: private investment in film projects",
 ]
+
+
+# The demo programmes open, upcoming or undated on the frozen day (1 March 2026), all and in film.
+ALL_COUNT = "45 programmes found"
+FILM_COUNT = "12 programmes found"
 
 
 def test_typing_a_word_on_the_home_page_and_submitting_lists_the_matches(page, demo):
@@ -143,3 +148,73 @@ def test_opening_a_programme_from_the_results(page, demo):
         "Deadlines",
         "How to apply",
     ]
+
+
+# --- A phone: the filters from the top, the active ones as chips ----------------------------------
+
+
+def in_first_screen(locator) -> bool:
+    """Whether the element is on the phone's first screen, without scrolling."""
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_on_a_phone_the_filters_open_from_the_top_and_the_chips_and_count_stay_there(
+    new_page, demo, javascript
+):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=javascript)
+    page.goto("/en/programmes/")
+    count = page.locator("#result-count")
+    assert count.inner_text() == ALL_COUNT
+    assert in_first_screen(count)
+
+    # "Filters" at the top is a link to the filter section (which comes after the results).
+    jump = page.get_by_role("link", name="Filters", exact=True)
+    assert in_first_screen(jump)
+    assert page.locator("#filters").bounding_box()["y"] > 3 * PHONE["height"]
+    jump.tap()
+    page.wait_for_url("**/en/programmes/#filters")
+    assert in_first_screen(page.get_by_role("heading", name="Filters", exact=True))
+
+    filters = page.get_by_role("complementary")
+    filters.get_by_role("group", name="Sector").get_by_label("Film").tap()
+    filters.get_by_role("button", name="Apply filters").tap()
+    page.wait_for_url("**/en/programmes/?*sector=film*")
+    assert query(page)["sector"] == ["film"]
+
+    # Back at the top: the count, the jump to the filters (saying one is active) and the chip.
+    assert count.inner_text() == FILM_COUNT
+    assert in_first_screen(count)
+    assert in_first_screen(page.get_by_role("link", name="Filters (1)"))
+    # The statuses the form ticks by default are not chips; the sector is.
+    chips = [" ".join(text.split()) for text in page.locator(".chip").all_inner_texts()]
+    assert chips == ["Remove: Sector: Film ×"]
+    chip = page.get_by_role("link", name="Remove: Sector: Film")
+    assert in_first_screen(chip)
+    assert in_first_screen(page.get_by_role("link", name="Clear all").first)
+
+    chip.tap()
+    page.wait_for_url(lambda url: "sector" not in url)
+    assert "sector" not in query(page)
+    assert count.inner_text() == ALL_COUNT
+    assert page.locator(".chip").count() == 0
+
+
+def test_checkboxes_chips_and_the_filters_jump_are_big_enough_to_tap(new_page, demo):
+    # WCAG 2.5.8: targets at least 24 × 24 CSS pixels, measured as the browser lays them out.
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport=viewport)
+        page.goto("/en/programmes/?sector=film&amount_max=10000000")
+        boxes = page.eval_on_selector_all(
+            "#filters input[type=checkbox], .chip, .filters-link",
+            "els => els.filter(el => el.getClientRects().length)"
+            "  .map(el => [el.name || el.className, el.getBoundingClientRect().width, el.getBoundingClientRect().height])",
+        )
+        checkboxes = [box for box in boxes if box[0] not in {"chip", "filters-link button secondary"}]
+        assert len(checkboxes) == 25  # 4 statuses, the amount option, 20 facet values
+        assert {name for name, _w, _h in boxes} >= {"chip", "sector", "status", "amount_unstated"}
+        if viewport is PHONE:
+            assert "filters-link button secondary" in {name for name, _w, _h in boxes}
+        small = [box for box in boxes if box[1] < 24 or box[2] < 24]
+        assert small == [], small
