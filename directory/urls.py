@@ -16,6 +16,8 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemap-<section>.xml", sitemaps.section, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    # The public JSON API: no language prefix (?lang= or Accept-Language chooses).
+    path("api/v1/", include("programmes.api_urls")),
 ]
 
 # Every public page lives under its language: /kk/, /ru/, /en/. A bare "/" is redirected by
