@@ -4,9 +4,11 @@ taxonomies, languages, CORS, ETags, errors, the rate limit, and its OpenAPI sche
 import datetime
 import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
+import time_machine
 import yaml
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
@@ -432,6 +434,20 @@ def test_etag_answers_304_until_the_directory_changes(client, catalogue):
     assert changed.status_code == 200
     assert changed["ETag"] != etag
     assert data["results"][0]["title"] == "Film Grant 2026"
+
+
+def test_a_new_day_in_almaty_is_a_new_answer(client, catalogue):
+    """Statuses change at midnight without any write: neither the cached answer nor the ETag
+    of the day before is served the next day."""
+    almaty = ZoneInfo("Asia/Almaty")
+    with time_machine.travel(datetime.datetime(2026, 3, 6, 23, 59, 50, tzinfo=almaty), tick=False):
+        before, data = api(client, "/api/v1/programmes/film-grant/")
+    assert (data["closes_on"], data["status"]) == ("2026-03-06", "open")
+    with time_machine.travel(datetime.datetime(2026, 3, 7, 0, 0, 10, tzinfo=almaty), tick=False):
+        after, data = api(client, "/api/v1/programmes/film-grant/", **{"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert data["status"] == "closed"
+    assert after["ETag"] == before["ETag"].replace(".20260306.", ".20260307.")
 
 
 # --- Errors ---------------------------------------------------------------------------------------
