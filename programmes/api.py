@@ -201,7 +201,6 @@ class PublicView(APIView):
     content_negotiation_class = AlwaysJSON
     throttle_classes = (AddressRateThrottle,)
     http_method_names = ["get", "head", "options"]
-    metadata_class = None
     # The query parameters the answer depends on (the cache key ignores any other).
     parameters: tuple[str, ...] = ("lang",)
 
@@ -239,6 +238,11 @@ class PublicView(APIView):
             # a change to the directory shows at once, as it does on the pages.
             patch_cache_control(response, no_cache=True)
         return response
+
+    def options(self, request, *args, **kwargs):
+        # The methods are in the Allow header; browsers' preflights are answered before this,
+        # by django-cors-headers.
+        return HttpResponse(status=204)
 
     def build(self, request, *args, **kwargs) -> HttpResponse:
         raise NotImplementedError

@@ -411,6 +411,14 @@ def test_any_origin_may_read_the_api_and_nothing_else(client, catalogue):
         preflight["Access-Control-Allow-Headers"]
         == "accept, accept-language, content-language, if-none-match"
     )
+    plain = client.options(LIST)
+    assert (plain.status_code, plain["Allow"]) == (204, "GET, HEAD, OPTIONS")
+    assert client.head(LIST).status_code == 200
+    refused = client.post(LIST, headers={"accept-language": "en"})
+    assert (refused.status_code, json.loads(refused.content)) == (
+        405,
+        {"detail": 'Method "POST" not allowed.'},
+    )
     # The pages are not for other sites' scripts.
     page = client.get("/en/programmes/", headers={"origin": "https://partner.example.org"})
     assert "Access-Control-Allow-Origin" not in page
