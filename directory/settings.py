@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    # The public JSON API (/api/v1/), its OpenAPI schema, and Swagger UI from our own static files.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "programmes",
 ]
 
@@ -79,6 +84,8 @@ MIDDLEWARE = [
     "programmes.middleware.RequestLogMiddleware",
     # Each request reads the directory version once (programmes/versioning.py).
     "programmes.versioning.DirectoryVersionMiddleware",
+    # CORS for /api/ only (CORS_URLS_REGEX), before anything that may answer: preflights included.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "programmes.middleware.PermissionsPolicyMiddleware",
     # Static files straight after the HTTPS redirect: no session, locale or CSRF work for them.
@@ -313,6 +320,50 @@ SITEMAP_CACHE_SECONDS = int(os.environ.get("SITEMAP_CACHE_SECONDS", str(60 * 60)
 # Each process keeps the id sets of recent word matches (search.MatchCache) up to this many
 # bytes (an entry is 8 bytes per matching programme); 0 turns it off.
 SEARCH_MATCH_CACHE_BYTES = int(os.environ.get("SEARCH_MATCH_CACHE_BYTES", str(32 * 2**20)))
+
+# --- Public API (/api/v1/, programmes/api.py) --------------------------------------------
+# Requests per client address a minute, counted once for all workers; past that, 429.
+API_REQUESTS_PER_MINUTE = int(os.environ.get("API_REQUESTS_PER_MINUTE", "60"))
+API_MAX_PAGE_SIZE = 100
+REST_FRAMEWORK = {
+    # Anonymous and read-only: no sessions, no tokens, so no CSRF and nothing personal to cache.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "programmes.api.exception_handler",
+    # ?format= is not a parameter of ours (a filter could be named so one day).
+    "URL_FORMAT_OVERRIDE": None,
+    # Texts stay as they are (Cyrillic and Kazakh letters, not \u escapes).
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Creative Funding KZ API",
+    "DESCRIPTION": (
+        "Read-only public API of the directory of funding for Kazakhstan's creative economy: the "
+        "published programmes with the search page's filters, order and counts, their organisations, "
+        "and the taxonomies. Anonymous; at most API_REQUESTS_PER_MINUTE requests a minute per address "
+        "(429 with Retry-After past that); answers carry an ETag (304 to If-None-Match while the "
+        "directory is unchanged); any origin may read it (CORS)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from swagger.io: the page loads nothing from other sites.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
+    # The `lang` parameter and the `language` fields take the same three codes.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "programmes.serializers.LANGUAGES"},
+}
+# django-cors-headers: any site may read the API from a browser; nothing else, and no cookies.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Content-Language"]
 
 # --- Cache -------------------------------------------------------------------------------
 # Without REDIS_URL each process keeps its own small cache (nothing to install). With it, every

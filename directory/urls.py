@@ -24,6 +24,8 @@ urlpatterns = [
     # (the widget takes ?lang=) and for the data files (all three languages in one file).
     path("widget/", views_open.widget, name="widget"),
     path("open-data/programmes.<str:file_type>", views_open.open_data_download, name="open-data"),
+    # The public JSON API: no language prefix (?lang= or Accept-Language chooses).
+    path("api/v1/", include("programmes.api_urls")),
 ]
 
 # Every public page lives under its language: /kk/, /ru/, /en/. A bare "/" is redirected by

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from . import versioning
@@ -250,4 +251,6 @@ def _page_key(request, version: versioning.Version, parameters: tuple[str, ...] 
     # Scheme and host too: the page holds absolute links (hreflang alternates).
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"page:{version.key}:{get_language()}:{digest}"
+    # Almaty's day too: statuses change at midnight without any write (and the API's ETag,
+    # which names the day, must never label a copy built the day before).
+    return f"page:{version.key}:{timezone.localdate():%Y%m%d}:{get_language()}:{digest}"

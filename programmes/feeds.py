@@ -21,7 +21,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
 from .caching import cached_page
-from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
 from .models import Programme
 from .text import clean_text
 
@@ -30,7 +30,7 @@ CALENDAR_LIMIT = 500
 
 
 def _search(request) -> ProgrammeFilter:
-    return ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
+    return public_search(request.GET)
 
 
 def _query(request) -> str:

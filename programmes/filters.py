@@ -232,6 +232,21 @@ def _query_string(query: QueryDict) -> str:
     return "?" + query.urlencode() if query else ""
 
 
+class Problem:
+    """A value of the query string that does not filter: ``parameter`` as the address names it,
+    the form's ``label`` for it, and ``detail``: the form's error (INVALID), the value
+    (UNKNOWN: no such slug) or the currency (NO_RATE: no exchange rate to read the amount in)."""
+
+    INVALID = "invalid"
+    UNKNOWN = "unknown"
+    NO_RATE = "no_rate"
+
+    parameter: str
+    label: str
+    kind: str
+    detail: str
+
+
 @dataclass
 class FacetGroup:
     name: str
@@ -252,7 +267,7 @@ def _amount(value: Decimal) -> str:
     return formats.number_format(value, 0, force_grouping=True)
 
 
-def _places_in_name_order(locations: list[Location]) -> list[Location]:
+def places_in_name_order(locations: list[Location]) -> list[Location]:
     """Regions and the cities without a region by their name in the page's language (staff's
     ``position`` first), each region followed by its cities in the same order."""
     language = get_language()
@@ -406,34 +421,45 @@ class ProgrammeFilter(django_filters.FilterSet):
             self._exchange_rates = ExchangeRate.objects.rates_on(self.today)
         return self._exchange_rates
 
+    def problems(self) -> list[Problem]:
+        """Every value of the query string that does not filter, in the order of the form's
+        fields, each named by its parameter: the search page ignores them and says so
+        (``warnings``), the public API answers 400 (programmes/api.py)."""
+        self.errors  # noqa: B018  (validates the form)
+        problems = []
+        for name, field in self.form.fields.items():
+            label = field.label
+            # The amount's own error (minimum above maximum) is about the minimum asked for.
+            parameter = "amount_min" if name == "amount" else name
+            for error in self.form.errors.get(name, []):
+                problems.append(Problem(parameter, label, Problem.INVALID, error))
+            for suffix, bound_label in getattr(field, "BOUNDS", ()):
+                for error in field.invalid.get(suffix, []):
+                    problems.append(Problem(f"{name}_{suffix}", bound_label, Problem.INVALID, error))
+            for value in getattr(field, "ignored", []):
+                problems.append(Problem(name, label, Problem.UNKNOWN, value))
+        amount = self.form.cleaned_data.get("amount")
+        if amount and self.currency_code not in self.exchange_rates:
+            label = self.form.fields["currency"].label
+            problems.append(Problem("currency", label, Problem.NO_RATE, self.currency_code))
+        return problems
+
     @property
     def warnings(self) -> list[str]:
         """What was ignored in the query string, in the user's language."""
-        self.errors  # noqa: B018  (validates the form)
         messages = []
-        for name, field in self.form.fields.items():
-            label = field.label
-            for error in self.form.errors.get(name, []):
-                messages.append(
-                    gettext("%(label)s: %(error)s The value was ignored.") % {"label": label, "error": error}
+        for problem in self.problems():
+            if problem.kind == Problem.INVALID:
+                message = gettext("%(label)s: %(error)s The value was ignored.")
+                messages.append(message % {"label": problem.label, "error": problem.detail})
+            elif problem.kind == Problem.UNKNOWN:
+                message = gettext("%(label)s: “%(value)s” is not a known value and was ignored.")
+                messages.append(message % {"label": problem.label, "value": problem.detail})
+            else:
+                message = gettext(
+                    "There is no exchange rate for %(currency)s yet, so the amount was ignored."
                 )
-            for suffix, bound_label in getattr(field, "BOUNDS", ()):
-                for error in field.invalid.get(suffix, []):
-                    messages.append(
-                        gettext("%(label)s: %(error)s The value was ignored.")
-                        % {"label": bound_label, "error": error}
-                    )
-            for value in getattr(field, "ignored", []):
-                messages.append(
-                    gettext("%(label)s: “%(value)s” is not a known value and was ignored.")
-                    % {"label": label, "value": value}
-                )
-        amount = self.form.cleaned_data.get("amount")
-        if amount and self.currency_code not in self.exchange_rates:
-            messages.append(
-                gettext("There is no exchange rate for %(currency)s yet, so the amount was ignored.")
-                % {"currency": self.currency_code}
-            )
+                messages.append(message % {"currency": problem.detail})
         return messages
 
     @property
@@ -621,7 +647,7 @@ class ProgrammeFilter(django_filters.FilterSet):
             selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
             if name == "city":
                 options = []
-                for loc in _places_in_name_order(cached_terms(Location)):
+                for loc in places_in_name_order(cached_terms(Location)):
                     count = counts.places.get(loc.pk, 0) + counts.nationwide
                     if count or loc.slug in selected:
                         depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
@@ -720,3 +746,10 @@ class ProgrammeFilter(django_filters.FilterSet):
         if statuses := _statuses(data):
             conditions["status"] = programmes.with_statuses(statuses)
         return conditions
+
+
+def public_search(data, *, today: datetime.date | None = None) -> ProgrammeFilter:
+    """The search page's FilterSet bound to ``data`` over the published programmes: what the
+    search page lists, its "Download these results" exports and the public API returns, so
+    that one address gives the same programmes in the same order on all of them."""
+    return ProgrammeFilter(data, queryset=Programme.objects.published().with_card_data(), today=today)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .caching import cached_terms
 from .choices import Status
-from .filters import ProgrammeFilter, _places_in_name_order
-from .models import Location, Programme, Sector
+from .filters import places_in_name_order, public_search
+from .models import Location, Sector
 
 SUGGESTIONS = 20
 
@@ -79,7 +79,7 @@ def place_choices() -> list[tuple[str, str]]:
     region followed by its cities (marked with a dash, since a select cannot indent)."""
     return [
         (place.slug, f"— {place.name}" if place.parent_id else place.name)
-        for place in _places_in_name_order(cached_terms(Location))
+        for place in places_in_name_order(cached_terms(Location))
     ]
 
 
@@ -170,7 +170,6 @@ def suggest(answers: dict) -> dict:
     search page with the same filters."""
     query = search_query(answers)
     places = {place.slug: place for place in cached_terms(Location)}
-    base = Programme.objects.published().with_card_data()
     groups = []
     remaining = SUGGESTIONS
     total = 0
@@ -178,7 +177,7 @@ def suggest(answers: dict) -> dict:
         ((Status.OPEN,), _("Open now")),
         ((Status.UPCOMING, Status.UNKNOWN), _("Not open yet, or dates not published")),
     ):
-        selection = ProgrammeFilter(_with_statuses(query, statuses), queryset=base).selection()
+        selection = public_search(_with_statuses(query, statuses)).selection()
         total += selection.counts.total
         programmes = selection.results[:remaining] if remaining else []
         remaining -= len(programmes)

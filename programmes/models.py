@@ -166,15 +166,18 @@ class Location(Taxonomy):
 class ExchangeRateQuerySet(models.QuerySet):
     def rates_on(self, day: datetime.date | None = None) -> dict[str, Decimal]:
         """KZT per unit of every currency in force on ``day`` (today in Almaty by default)."""
+        return {money.KZT: Decimal(1)} | {
+            currency: rate.kzt_per_unit for currency, rate in self.in_force_on(day).items()
+        }
+
+    def in_force_on(self, day: datetime.date | None = None) -> dict[str, "ExchangeRate"]:
+        """The rate in force on ``day`` (today in Almaty by default) per foreign currency: the
+        newest whose ``valid_from`` has come."""
         day = day or timezone.localdate()
-        rates = {money.KZT: Decimal(1)}
+        rates: dict[str, ExchangeRate] = {}
         # Newest first, so the first rate seen per currency is the one in force.
-        for currency, rate in (
-            self.filter(valid_from__lte=day)
-            .order_by("currency", "-valid_from")
-            .values_list("currency", "kzt_per_unit")
-        ):
-            rates.setdefault(currency, rate)
+        for rate in self.filter(valid_from__lte=day).order_by("currency", "-valid_from"):
+            rates.setdefault(rate.currency, rate)
         return rates
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import alerts, index, resources, services, spam
 from .caching import cached_page, cached_terms
-from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, ProgrammeFilter, normalised_query
+from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, normalised_query, public_search
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
@@ -86,7 +86,7 @@ def _without_empty_parameters(request):
 def programme_list(request):
     if (redirected := _without_empty_parameters(request)) is not None:
         return redirected
-    filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
+    filterset = public_search(request.GET)
     warnings = filterset.warnings
     page = _page(request, filterset.selection().results, warnings)
     return render(
@@ -116,7 +116,7 @@ def programme_export(request, file_type):
     """The search page's results as a spreadsheet: same parameters, all pages up to a cap."""
     if file_type not in PUBLIC_EXPORT_FORMATS:
         raise Http404
-    filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
+    filterset = public_search(request.GET)
     programmes = filterset.selection().results[: settings.PUBLIC_EXPORT_LIMIT]
     file_format = PUBLIC_EXPORT_FORMATS[file_type]()
     dataset = resources.public_export(programmes, request.build_absolute_uri)

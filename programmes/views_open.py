@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 from . import caching, helper, opendata, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
-from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
-from .models import Location, Programme, Sector
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
+from .models import Location, Sector
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 WIDGET_LIMIT = settings.PROGRAMMES_PER_PAGE
@@ -41,7 +41,7 @@ def widget_query(data) -> QueryDict:
 
 def open_programmes(data) -> ProgrammeFilter:
     """The search page's FilterSet for ``data`` limited to open programmes (see widget_query)."""
-    return ProgrammeFilter(widget_query(data), queryset=Programme.objects.published().with_card_data())
+    return public_search(widget_query(data))
 
 
 def _asked_language(request) -> str:

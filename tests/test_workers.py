@@ -86,6 +86,8 @@ def _environment(database_url: str, port: int) -> dict:
         # Each worker builds its own feed, calendar, export and sitemap per version here: this
         # is a test of freshness, not of the per-address throttle (tested in test_feeds.py).
         "EXPENSIVE_REQUESTS_PER_MINUTE": "10000",
+        # test_the_api_limit_holds_across_workers counts to it; the other tests do not use the API.
+        "API_REQUESTS_PER_MINUTE": "20",
         "DJANGO_SUPERUSER_PASSWORD": "a-long-test-password-42",
     }
 
@@ -332,3 +334,20 @@ def test_the_alert_limit_holds_across_workers(site):
         "from programmes.models import Alert; print(Alert.objects.filter(email__icontains='limit').count())"
     ).strip()
     assert count == "3"
+
+
+def test_the_api_limit_holds_across_workers(site):
+    """Thirty API requests from one address at once, spread over the workers: the limit of twenty
+    a minute is counted once for all of them, so exactly twenty are answered and ten are 429s
+    with Retry-After and a JSON body."""
+    paths = ["/api/v1/programmes/?q=zephyrine", "/api/v1/types/", "/api/v1/sectors/"] * 10
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda path: site.request("GET", path), paths))
+    statuses = sorted(status for status, _headers, _text, _worker in answers)
+    assert statuses == [200] * 20 + [429] * 10
+    assert len({worker for _status, _headers, _text, worker in answers}) > 1
+    refused = [(headers, text) for status, headers, text, _worker in answers if status == 429]
+    assert {headers["Retry-After"] for headers, _text in refused} == {"60"}
+    assert {text for _headers, text in refused} == {
+        '{"detail":"Too many requests from your address: at most 20 a minute. Try again in 60 seconds."}'
+    }
