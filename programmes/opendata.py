@@ -7,6 +7,10 @@ en beside the others (title_kk, title_ru, title_en), and every other value is la
 (slugs, ISO dates, plain numbers, status codes). A reader joins, filters and compares on the
 same values whatever language they read; one address per format stays stable; and a change in
 any language regenerates one file, not three that could disagree.
+
+The files are built outside requests (``build``, called by the build_open_data command from
+cron) once per directory version and day in Almaty, and stored gzip-compressed in the database
+(models.OpenDataFile), from which every worker serves them (views_open.open_data_download).
 """
 
 import csv

@@ -764,6 +764,30 @@ def test_gzip_and_identity_give_the_same_file(client, built, file_type):
         assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
 
 
+def test_a_file_replaced_while_it_is_asked_for_is_served_in_its_new_version(client, built, monkeypatch):
+    # The view reads the newest row, then its content: a build in between deletes the row read.
+    from programmes.models import OpenDataFileQuerySet
+
+    newest = OpenDataFileQuerySet.newest
+    replaced = []
+
+    def replaced_after_reading(queryset, file_type):
+        stored = newest(queryset, file_type)
+        if not replaced:
+            replaced.append(stored.pk)
+            factories.ProgrammeFactory(slug="brand-new-programme")
+            build_open_data()
+        return stored
+
+    monkeypatch.setattr(OpenDataFileQuerySet, "newest", replaced_after_reading)
+    old_pk = OpenDataFile.objects.get(file_type="csv").pk
+    response = client.get("/open-data/programmes.csv")
+    new = OpenDataFile.objects.get(file_type="csv")
+    assert replaced == [old_pk] != [new.pk]
+    assert response["ETag"] == f'"{new.version}-2026-03-01-csv-{new.digest[:16]}"'
+    assert [row["id"] for row in csv_rows(response)] == sorted([*CATALOGUE_IDS, "brand-new-programme"])
+
+
 def test_if_modified_since_and_unknown_tags(client, built):
     url = "/open-data/programmes.csv"
     assert client.get(url, HTTP_IF_MODIFIED_SINCE="Sun, 01 Mar 2026 12:00:00 GMT").status_code == 304
