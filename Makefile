@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1:8000
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo_content
+	DEBUG=1 $(BIN)/python manage.py build_open_data
 	@echo "Serving the directory at http://$(HOST)/  (stop with Ctrl+C)"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 

@@ -89,3 +89,10 @@ class LinkError(models.TextChoices):
 class AlertFrequency(models.TextChoices):
     DAILY = "daily", _("Daily")
     WEEKLY = "weekly", _("Weekly")
+
+
+class OpenDataFormat(models.TextChoices):
+    # The open-data downloads (opendata.py), stored as built by build_open_data.
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    JSON = "json", "JSON"

@@ -27,6 +27,7 @@ from .choices import (
     DeadlineType,
     LinkError,
     LocationKind,
+    OpenDataFormat,
     OrganisationKind,
     PublicationState,
     ReportStatus,
@@ -1019,6 +1020,43 @@ class DirectoryChange(models.Model):
 
     def __str__(self):
         return f"{self.number}: {self.programme_id}"
+
+
+class OpenDataFileQuerySet(models.QuerySet):
+    def newest(self, file_type: str):
+        """The newest stored file of ``file_type`` without its content, or None."""
+        return self.filter(file_type=file_type).defer("content").order_by("-built_at", "-pk").first()
+
+
+class OpenDataFile(models.Model):
+    """One open-data download (opendata.py) as ``build_open_data`` built it, gzip-compressed, so
+    that every worker serves the same file from the database and none builds it in a request.
+
+    Not one of the public tables (versioning.public_tables): writing it does not advance the
+    directory version, or every build would make the next one due."""
+
+    file_type = models.CharField(_("format"), max_length=4, choices=OpenDataFormat.choices)
+    version = models.CharField(
+        _("directory version"), max_length=41, help_text=_("The directory version the file was built from.")
+    )
+    status_on = models.DateField(_("statuses on"), help_text=_("The day in Almaty its statuses are for."))
+    built_at = models.DateTimeField(_("built at"))
+    row_count = models.PositiveIntegerField(_("programmes"))
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    digest = models.CharField(_("SHA-256 of the file"), max_length=64)
+    content = models.BinaryField(_("content (gzip)"))
+
+    objects = OpenDataFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("open-data file")
+        verbose_name_plural = _("open-data files")
+        default_permissions = ()
+        indexes = [models.Index(fields=["file_type", "-built_at"], name="opendatafile_newest")]
+        constraints = [_choices_check("file_type", OpenDataFormat, "opendatafile_file_type_valid")]
+
+    def __str__(self):
+        return f"programmes.{self.file_type} ({self.version}, {self.status_on})"
 
 
 class RateCounter(models.Model):

@@ -7,26 +7,33 @@ en beside the others (title_kk, title_ru, title_en), and every other value is la
 (slugs, ISO dates, plain numbers, status codes). A reader joins, filters and compares on the
 same values whatever language they read; one address per format stays stable; and a change in
 any language regenerates one file, not three that could disagree.
+
+The files are built outside requests (``build``, called by the build_open_data command from
+cron) once per directory version and day in Almaty, and stored gzip-compressed in the database
+(models.OpenDataFile), from which every worker serves them (views_open.open_data_download).
 """
 
+import csv
 import datetime
+import gzip
+import hashlib
 import io
 import json
+import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-import tablib
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import resources, versioning
-from .choices import Status
-from .models import Programme, ProgrammeSource
+from .choices import OpenDataFormat, Status
+from .models import OpenDataFile, Programme, ProgrammeSource
 from .text import clean_text
 
 LANGUAGES = ("kk", "ru", "en")
@@ -37,13 +44,10 @@ LICENCE = {
 }
 
 
-def today_key() -> str:
-    """Statuses are computed for today in Almaty: a file is built per version and per day."""
-    return timezone.localdate().isoformat()
-
-
-def etag(file_type: str) -> str:
-    return f"{versioning.current().key}-{today_key()}-{file_type}"
+# How often the documented cron line runs build_open_data (README, docs/deploy.md): the data
+# dictionary promises new files within this many minutes of a change, and a download asked for
+# before the first build is told to come back after it.
+BUILD_EVERY_MINUTES = 10
 
 
 def _slugs(relation: str):
@@ -350,10 +354,9 @@ def _sources_of_published() -> dict[int, list]:
     return sources
 
 
-def programmes():
-    """Every published programme in slug order, with its status today (Almaty) and the term
-    slugs and sources the columns read (``open_data_links``, ``open_data_sources``)."""
-    today = timezone.localdate()
+def programmes(today: datetime.date):
+    """Every published programme in slug order, with its status on ``today`` (Almaty) and the
+    term slugs and sources the columns read (``open_data_links``, ``open_data_sources``)."""
     links = {relation: _links_of_published(relation) for relation in LINKS}
     sources = _sources_of_published()
     addresses = _detail_addresses()
@@ -406,28 +409,46 @@ def _json_value(value):
     return value
 
 
-def dataset() -> tablib.Dataset:
-    data = tablib.Dataset(headers=HEADERS, title="programmes")
-    for programme in programmes():
-        data.append([_cell(column.value(programme)) for column in COLUMNS])
-    return data
+def _rows(today: datetime.date):
+    """The header, then each published programme as a row of spreadsheet cells."""
+    yield HEADERS
+    for programme in programmes(today):
+        yield [_cell(column.value(programme)) for column in COLUMNS]
 
 
-def xlsx(data: tablib.Dataset) -> bytes:
-    """The dataset as a workbook written row by row (openpyxl's write-only mode), so that the
-    cells of 100,000 programmes are never all in memory at once; empty cells are left out of
-    the file. Cells are cleaned and formulas neutralised as in every export
-    (resources._NeutralisingFormat)."""
+def _spreadsheet_cell(cell):
+    # As in every export of the site (resources._NeutralisingFormat): control characters removed,
+    # formulas neutralised.
+    return resources.neutralise_formula(clean_text(cell))
+
+
+def write_csv(out, today: datetime.date) -> int:
+    """UTF-8 with a byte-order mark (Excel then opens Cyrillic intact), comma-separated, CRLF
+    line ends: the site's CSV export (resources.CSV), written row by row. Returns the rows."""
+    text = _TextSink(out)
+    text.write("\ufeff")
+    writer = csv.writer(text)
+    count = -1
+    for count, row in enumerate(_rows(today)):  # noqa: B007 (the count is the result)
+        writer.writerow([_spreadsheet_cell(cell) for cell in row])
+    return count
+
+
+def write_xlsx(out, today: datetime.date) -> int:
+    """A workbook written row by row (openpyxl's write-only mode), so that the cells of 100,000
+    programmes are never all in memory at once; empty cells are left out of the file; amounts
+    are numbers. Returns the rows."""
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(data.title)
-    sheet.append(data.headers)
-    for row in data:
-        sheet.append([None if cell == "" else resources.neutralise_formula(clean_text(cell)) for cell in row])
+    sheet = book.create_sheet("programmes")
+    count = -1
+    for count, row in enumerate(_rows(today)):  # noqa: B007
+        sheet.append([None if cell == "" else _spreadsheet_cell(cell) for cell in row])
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    out.write(buffer.getvalue())
+    return count
 
 
 def _money(amount, currency) -> dict | None:
@@ -484,40 +505,123 @@ def commongrants(programme, item: dict) -> dict:
     }
 
 
-def json_document() -> dict:
-    items = []
+def write_json(out, today: datetime.date, version: str, generated_at: datetime.datetime) -> int:
+    """``{"metadata": {…}, "programmes": [{…, "commonGrants": {…}}]}``, one programme per line
+    (a line is one compact object, written by the C encoder; indented output uses the pure-Python one).
+    ``metadata`` describes the version and the day the file was built from. Returns the rows."""
+    # The metadata comes first and counts the programmes: they wait in a temporary file (on disk
+    # past 16 MB, half the JSON at 10,000 programmes), not in memory.
     counts = {status.value: 0 for status in Status}
-    for programme in programmes():
-        item = {column.name: _json_value(column.value(programme)) for column in COLUMNS}
-        item["commonGrants"] = commongrants(programme, item)
-        counts[programme.status] += 1
-        items.append(item)
-    return {
-        "metadata": {
+    count = 0
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as items:
+        for programme in programmes(today):
+            item = {column.name: _json_value(column.value(programme)) for column in COLUMNS}
+            item["commonGrants"] = commongrants(programme, item)
+            counts[programme.status] += 1
+            items.write((",\n" if count else "").encode() + json.dumps(item, ensure_ascii=False).encode())
+            count += 1
+        metadata = {
             "title": "Creative Funding KZ: programmes",
             "licence": LICENCE,
-            "version": versioning.current().key,
-            "generatedAt": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds"),
-            "statusOn": today_key(),
-            "count": len(items),
+            "version": version,
+            "generatedAt": generated_at.astimezone(datetime.UTC).isoformat(timespec="seconds"),
+            "statusOn": today.isoformat(),
+            "count": count,
             "countByStatus": counts,
             "dataDictionary": absolute(reverse("programmes:open_data")),
-        },
-        "programmes": items,
-    }
+        }
+        out.write(b'{"metadata": ' + json.dumps(metadata, ensure_ascii=False, indent=1).encode())
+        out.write(b',\n"programmes": [\n')
+        items.seek(0)
+        while chunk := items.read(1024 * 1024):
+            out.write(chunk)
+    out.write(b"\n]}\n")
+    return count
 
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = tuple(OpenDataFormat.values)
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
 
 
-def response(file_type: str) -> HttpResponse:
-    if file_type == "json":
-        body = json.dumps(json_document(), ensure_ascii=False, cls=DjangoJSONEncoder, indent=1)
-        answer = HttpResponse(body, content_type="application/json; charset=utf-8")
+class _TextSink:
+    """What csv.writer needs of a file (``write``), over a binary sink."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(text.encode())
+
+
+class _GzipSink:
+    """Compresses what is written to it, and counts and hashes it as written: the file is never
+    held uncompressed in memory."""
+
+    def __init__(self):
+        self.buffer = io.BytesIO()
+        # mtime 0: the same bytes compress to the same file. Level 6: most of level 9's ratio at
+        # a third of its time.
+        self.gzip = gzip.GzipFile(fileobj=self.buffer, mode="wb", compresslevel=6, mtime=0)
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.gzip.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+
+    def close(self) -> bytes:
+        self.gzip.close()
+        return self.buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Built:
+    file: OpenDataFile
+    seconds: float
+    compressed_size: int
+
+
+def is_current(stored: OpenDataFile | None, version: versioning.Version, today: datetime.date) -> bool:
+    return stored is not None and stored.version == version.key and stored.status_on == today
+
+
+def build(file_type: str, *, force: bool = False) -> Built | None:
+    """Build the file of ``file_type`` and store it (models.OpenDataFile), unless the stored one
+    was built from the current directory version on today's date in Almaty (or ``force``).
+
+    The version is read before the data, so a change committed while the file is built leaves it
+    filed under the older version and the next build makes it again. The new row is written
+    before the old ones are deleted, in one transaction: a reader finds one file or the other,
+    never none. Outside any request, by the build_open_data command."""
+    version = versioning.current()
+    today = timezone.localdate()
+    if not force and is_current(OpenDataFile.objects.newest(file_type), version, today):
+        return None
+    started = time.monotonic()
+    built_at = timezone.now()
+    sink = _GzipSink()
+    if file_type == "csv":
+        rows = write_csv(sink, today)
+    elif file_type == "xlsx":
+        rows = write_xlsx(sink, today)
     else:
-        file_format = resources.CSV() if file_type == "csv" else resources.XLSX()
-        answer = HttpResponse(file_format.export_data(dataset()), content_type=file_format.get_content_type())
-        if file_type == "csv":
-            answer["Content-Type"] = "text/csv; charset=utf-8"
-    answer["Content-Disposition"] = f'attachment; filename="programmes.{file_type}"'
-    return answer
+        rows = write_json(sink, today, version.key, built_at)
+    content = sink.close()
+    with transaction.atomic():
+        stored = OpenDataFile.objects.create(
+            file_type=file_type,
+            version=version.key,
+            status_on=today,
+            built_at=built_at,
+            row_count=rows,
+            size=sink.size,
+            digest=sink.sha256.hexdigest(),
+            content=content,
+        )
+        OpenDataFile.objects.filter(file_type=file_type).exclude(pk=stored.pk).delete()
+    return Built(stored, time.monotonic() - started, len(content))

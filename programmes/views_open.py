@@ -6,25 +6,27 @@ list here is the search page's own: the same FilterSet (filters.ProgrammeFilter)
 published programmes, so "open" and every filter mean one thing everywhere.
 """
 
+import zlib
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpResponseNotModified, QueryDict
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.html import format_html
+from django.utils.http import http_date
 from django.utils.translation import get_language, gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from . import caching, helper, opendata, versioning
+from . import helper, opendata, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
 from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
-from .models import Location, Sector
+from .models import Location, OpenDataFile, Sector
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 WIDGET_LIMIT = settings.PROGRAMMES_PER_PAGE
@@ -145,28 +147,106 @@ def can_i_apply(request):
 # --- Open data --------------------------------------------------------------------------------------
 
 
+# Served in slices, so that a worker holds the compressed file (a few MB) and what one slice of it
+# decompresses to, never the whole file (33 MB of JSON at 10,000 programmes).
+CHUNK = 64 * 1024
+
+
 @require_GET
 def open_data_download(request, file_type):
-    """The whole published directory in one file: built once per version of the directory (and
-    per day, since statuses change at midnight in Almaty), its ETag the version."""
+    """The whole published directory in one file, as build_open_data last stored it: the same
+    file for every worker, never built in a request. A file older than the directory's current
+    version is still served (it says which version it describes: ``X-Directory-Version``, the
+    JSON's metadata); the next build replaces it within minutes."""
     if file_type not in opendata.FORMATS:
         raise Http404
-    tag = f'"{opendata.etag(file_type)}"'
-    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-        response["ETag"] = tag
-        return response
+    gzipped = _accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    # Twice at most: a build may replace the file between reading its row and its content.
+    for _attempt in range(2):
+        stored = OpenDataFile.objects.newest(file_type)
+        if stored is None:
+            return _not_built_yet()
+        # The two encodings are different bytes of one file: a weak tag for the compressed one
+        # (as nginx and Django's GZipMiddleware do; If-None-Match compares tags weakly). The
+        # digest tells apart two builds of one version and day (a forced build after a release).
+        tag = f'"{stored.version}-{stored.status_on.isoformat()}-{file_type}-{stored.digest[:16]}"'
+        tag = f"W/{tag}" if gzipped else tag
+        last_modified = stored.built_at.timestamp()
+        response = get_conditional_response(request, etag=tag, last_modified=last_modified)
+        if response is not None:  # 304 (or 412), without reading the file
+            break
+        content = OpenDataFile.objects.filter(pk=stored.pk).values_list("content", flat=True).first()
+        if content is not None:
+            response = _file_response(file_type, stored, memoryview(content), gzipped)
+            break
+    else:
+        return _not_built_yet()
+    response["ETag"] = tag
+    response["Last-Modified"] = http_date(last_modified)
+    response["X-Directory-Version"] = stored.version
+    response["X-Statuses-On"] = stored.status_on.isoformat()
+    patch_vary_headers(response, ["Accept-Encoding"])
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "ETag, Last-Modified, X-Directory-Version, X-Statuses-On"
+    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    return response
 
-    response = caching.cached_by_generation(
-        request,
-        f"open-data:{file_type}:{opendata.today_key()}",
-        settings.SITEMAP_CACHE_SECONDS,
-        lambda: opendata.response(file_type),
+
+def _file_response(file_type: str, stored, content: memoryview, gzipped: bool) -> StreamingHttpResponse:
+    content_type = opendata.CONTENT_TYPES[file_type]
+    if gzipped:
+        response = StreamingHttpResponse(_slices(content), content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(content))
+    else:
+        response = StreamingHttpResponse(_decompressed(content), content_type=content_type)
+        response["Content-Length"] = str(stored.size)
+    response["Content-Disposition"] = f'attachment; filename="programmes.{file_type}"'
+    return response
+
+
+def _slices(content: memoryview):
+    for start in range(0, len(content), CHUNK):
+        yield bytes(content[start : start + CHUNK])
+
+
+def _decompressed(content: memoryview):
+    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)  # gzip's header and trailer
+    for piece in _slices(content):
+        yield decompressor.decompress(piece)
+    yield decompressor.flush()
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Accept-Encoding names gzip (or ``*``) with a weight above zero."""
+    weights = {}
+    for part in header.split(","):
+        name, _semicolon, parameters = part.strip().partition(";")
+        weight = 1.0
+        for parameter in parameters.split(";"):
+            key, _equals, value = parameter.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[name.strip().lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _not_built_yet() -> HttpResponse:
+    response = HttpResponse(
+        gettext(
+            "The open-data files have not been built yet. They are built within %(minutes)s minutes; "
+            "please try again then."
+        )
+        % {"minutes": opendata.BUILD_EVERY_MINUTES},
+        status=503,
+        content_type="text/plain; charset=utf-8",
     )
-    if response.status_code == 200:
-        response["ETag"] = tag
-        response["Access-Control-Allow-Origin"] = "*"
-        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    response["Retry-After"] = str(opendata.BUILD_EVERY_MINUTES * 60)
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, no_store=True)
     return response
 
 
@@ -181,9 +261,11 @@ def open_data(request):
             "source_parts": opendata.SOURCE_PARTS,
             "commongrants": opendata.COMMONGRANTS_FIELDS,
             "downloads": [
-                (file_type, reverse("open-data", args=[file_type])) for file_type in opendata.FORMATS
+                (file_type, reverse("open-data", args=[file_type]), OpenDataFile.objects.newest(file_type))
+                for file_type in opendata.FORMATS
             ],
             "version": version.key,
+            "build_every_minutes": opendata.BUILD_EVERY_MINUTES,
             "licence": opendata.LICENCE,
         },
     )

@@ -3,28 +3,36 @@ the open-data downloads with their data dictionary."""
 
 import csv
 import datetime
+import gzip
+import hashlib
 import io
 import json
 import re
 import uuid
+import zoneinfo
 from decimal import Decimal
 from urllib.parse import quote
 
 import openpyxl
 import pytest
+import time_machine
+from django.core.management import call_command
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from programmes import opendata
+from programmes import opendata, versioning
 from programmes.choices import DeadlineType, PublicationState
+from programmes.models import OpenDataFile
 from tests import factories
 from tests.conftest import titles
 from tests.test_fuzz import FUZZ, PARAMETERS, RAW_PIECES, assert_sound, values
 
 pytestmark = pytest.mark.django_db
+ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 
 
 @pytest.fixture
@@ -413,16 +421,58 @@ EXPECTED_HEADERS = [
 ]
 
 
+def body(response) -> bytes:
+    """A download's bytes as the client receives them (the files are streamed)."""
+    assert response.status_code == 200, response.status_code
+    if not hasattr(response, "received"):
+        response.received = b"".join(response.streaming_content)
+    return response.received
+
+
 def csv_rows(response) -> list[dict]:
-    text = response.content.decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_csv_has_one_row_per_published_programme_with_every_column(client, catalogue):
+def build_open_data() -> list[str]:
+    """Run the command; its report, one line per file, timings replaced by "T"."""
+    out = io.StringIO()
+    call_command("build_open_data", stdout=out)
+    return [re.sub(r"built in [\d.]+ s", "built in T s", line) for line in out.getvalue().splitlines()]
+
+
+def download_ids(response, file_type: str) -> list[str]:
+    if file_type == "xlsx":
+        book = openpyxl.load_workbook(io.BytesIO(body(response)), read_only=True)
+        return [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    if file_type == "csv":
+        return [row["id"] for row in csv_rows(response)]
+    return [item["id"] for item in json.loads(body(response))["programmes"]]
+
+
+CATALOGUE_IDS = [
+    "aktau-film-grant",
+    "almaty-film-grant",
+    "almaty-hub",
+    "almaty-music-grant",
+    "closed-film-grant",
+    "nationwide-film-loan",
+    "upcoming-film-grant",
+]
+
+
+@pytest.fixture
+def built(catalogue):
+    """The catalogue, with its open-data files built."""
+    build_open_data()
+    return catalogue
+
+
+def test_csv_has_one_row_per_published_programme_with_every_column(client, built):
     response = client.get("/open-data/programmes.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="programmes.csv"'
-    text = response.content.decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
     assert next(csv.reader(io.StringIO(text))) == EXPECTED_HEADERS
     rows = csv_rows(response)
     # In slug order; drafts never.
@@ -435,7 +485,7 @@ def test_csv_has_one_row_per_published_programme_with_every_column(client, catal
         "nationwide-film-loan",
         "upcoming-film-grant",
     ]
-    grant = catalogue["almaty_grant"]
+    grant = built["almaty_grant"]
     assert rows[1] == {
         "id": "almaty-film-grant",
         "title_kk": "",
@@ -482,11 +532,12 @@ def test_csv_has_one_row_per_published_programme_with_every_column(client, catal
     ]
 
 
-def test_xlsx_holds_the_same_rows_as_the_csv(client, catalogue):
+def test_xlsx_holds_the_same_rows_as_the_csv(client, built):
     response = client.get("/open-data/programmes.xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(body(response)), read_only=True)
+    # Empty cells are not written (the sheet stays small): a row ends at its last value.
     sheet_rows = [
-        ["" if cell is None else str(cell) for cell in row]
+        ["" if cell is None else str(cell) for cell in row] + [""] * (len(EXPECTED_HEADERS) - len(row))
         for row in book.worksheets[0].iter_rows(values_only=True)
     ]
     assert sheet_rows[0] == EXPECTED_HEADERS
@@ -496,8 +547,8 @@ def test_xlsx_holds_the_same_rows_as_the_csv(client, catalogue):
     assert [[re.sub(r"^(\d+)(\.0)?$", r"\1", value) for value in row] for row in sheet_rows[1:]] == normalised
 
 
-def test_json_has_metadata_our_fields_and_commongrants(client, catalogue):
-    document = json.loads(client.get("/open-data/programmes.json").content)
+def test_json_has_metadata_our_fields_and_commongrants(client, built):
+    document = json.loads(body(client.get("/open-data/programmes.json")))
     metadata = document["metadata"]
     assert metadata["licence"] == {
         "name": "CC BY 4.0",
@@ -507,6 +558,11 @@ def test_json_has_metadata_our_fields_and_commongrants(client, catalogue):
     assert metadata["count"] == 7
     assert metadata["countByStatus"] == {"open": 5, "upcoming": 1, "unknown": 0, "closed": 1}
     assert metadata["statusOn"] == "2026-03-01"
+    # It describes the version and the moment it was built from.
+    stored = OpenDataFile.objects.get(file_type="json")
+    assert metadata["version"] == stored.version == versioning.current().key
+    assert metadata["generatedAt"] == "2026-03-01T12:00:00+00:00"
+    assert metadata["dataDictionary"] == "http://127.0.0.1:8000/en/open-data/"
     items = {item["id"]: item for item in document["programmes"]}
     assert list(items) == [
         "aktau-film-grant",
@@ -559,7 +615,8 @@ def test_json_has_metadata_our_fields_and_commongrants(client, catalogue):
 
 def test_json_says_when_dates_are_not_published(client, catalogue):
     factories.ProgrammeFactory(slug="ask-organiser", deadline_type=DeadlineType.NOT_PUBLISHED)
-    items = {i["id"]: i for i in json.loads(client.get("/open-data/programmes.json").content)["programmes"]}
+    build_open_data()
+    items = {i["id"]: i for i in json.loads(body(client.get("/open-data/programmes.json")))["programmes"]}
     assert items["ask-organiser"]["status"] == "unknown"
     assert items["ask-organiser"]["commonGrants"]["status"] == {
         "value": "custom",
@@ -568,31 +625,210 @@ def test_json_says_when_dates_are_not_published(client, catalogue):
     }
 
 
+def test_build_builds_the_three_files_once_per_version_and_day(client, catalogue):
+    version = versioning.current().key
+    assert build_open_data() == [
+        f"programmes.{file_type}: 7 programmes, {size}, version {version}, statuses on 2026-03-01, built in T s"
+        for file_type, size in [
+            ("csv", _sizes("csv")),
+            ("xlsx", _sizes("xlsx")),
+            ("json", _sizes("json")),
+        ]
+    ]
+    stored = {f.file_type: f for f in OpenDataFile.objects.all()}
+    assert sorted(stored) == ["csv", "json", "xlsx"]
+    assert {(f.version, f.status_on, f.row_count) for f in stored.values()} == {
+        (version, datetime.date(2026, 3, 1), 7)
+    }
+    # Nothing changed: nothing built, and the stored files are the same rows.
+    assert build_open_data() == ["Every open-data file is current: nothing built."]
+    assert {f.file_type: f.pk for f in OpenDataFile.objects.all()} == {t: f.pk for t, f in stored.items()}
+    for file_type in ("csv", "xlsx", "json"):
+        assert download_ids(client.get(f"/open-data/programmes.{file_type}"), file_type) == CATALOGUE_IDS
+
+
+def _sizes(file_type: str) -> str:
+    stored = OpenDataFile.objects.get(file_type=file_type)
+    return f"{stored.size / 1000:.1f} kB ({len(bytes(stored.content)) / 1000:.1f} kB compressed)"
+
+
+def test_build_does_not_advance_the_directory_version(catalogue):
+    # The stored files are not a table behind the public pages: no trigger on it.
+    assert OpenDataFile._meta.db_table not in versioning.public_tables()
+    before = versioning.current()
+    build_open_data()
+    call_command("build_open_data", "--force", stdout=io.StringIO())
+    assert versioning.current() == before
+
+
+def test_force_rebuilds_every_file(catalogue):
+    build_open_data()
+    first = set(OpenDataFile.objects.values_list("pk", flat=True))
+    out = io.StringIO()
+    call_command("build_open_data", "--force", stdout=out)
+    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == [
+        "programmes.csv",
+        "programmes.xlsx",
+        "programmes.json",
+    ]
+    # The old rows are gone, one file per format is left.
+    assert OpenDataFile.objects.count() == 3
+    assert not first & set(OpenDataFile.objects.values_list("pk", flat=True))
+
+
 @pytest.mark.parametrize("file_type", ["csv", "xlsx", "json"])
-def test_a_change_to_the_directory_regenerates_the_download(client, catalogue, file_type):
+def test_a_change_is_served_after_the_next_build_and_the_old_file_until_then(client, built, file_type):
     url = f"/open-data/programmes.{file_type}"
     first = client.get(url)
-    tag = first["ETag"]
+    tag, old_version = first["ETag"], first["X-Directory-Version"]
+    assert old_version == versioning.current().key
+    assert download_ids(first, file_type) == CATALOGUE_IDS
     again = client.get(url, HTTP_IF_NONE_MATCH=tag)
     assert again.status_code == 304
     assert again["ETag"] == tag
+    assert again["X-Directory-Version"] == old_version
 
     factories.ProgrammeFactory(slug="brand-new-programme", title_en="Brand New Programme")
+    assert versioning.current().key != old_version
 
+    # Until the next build: the file that was built, with its own tag and version.
+    stale = client.get(url)
+    assert stale["ETag"] == tag
+    assert stale["X-Directory-Version"] == old_version
+    assert download_ids(stale, file_type) == CATALOGUE_IDS
+    assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+    assert [line.split(":")[0] for line in build_open_data()] == [
+        "programmes.csv",
+        "programmes.xlsx",
+        "programmes.json",
+    ]
     changed = client.get(url, HTTP_IF_NONE_MATCH=tag)
     assert changed.status_code == 200
     assert changed["ETag"] != tag
-    assert b"brand-new-programme" not in first.content
-    if file_type == "xlsx":
-        book = openpyxl.load_workbook(io.BytesIO(changed.content), read_only=True)
-        ids = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
-    elif file_type == "csv":
-        ids = [row["id"] for row in csv_rows(changed)]
-    else:
-        ids = [item["id"] for item in json.loads(changed.content)["programmes"]]
-    assert ids[:2] == ["aktau-film-grant", "almaty-film-grant"]
-    assert "brand-new-programme" in ids
-    assert len(ids) == 8
+    assert changed["X-Directory-Version"] == versioning.current().key
+    ids = download_ids(changed, file_type)
+    assert ids == sorted([*CATALOGUE_IDS, "brand-new-programme"])
+
+
+def test_a_new_day_rebuilds_the_files_for_its_statuses(client, built):
+    # The Almaty Film Grant closes on 31 March: on 1 April its status is "closed".
+    with time_machine.travel(datetime.datetime(2026, 4, 1, 0, 30, tzinfo=ALMATY), tick=False):
+        stale = csv_rows(client.get("/open-data/programmes.csv"))
+        assert stale[1]["status"] == "open"
+        assert [line.split(":")[0] for line in build_open_data()] == [
+            "programmes.csv",
+            "programmes.xlsx",
+            "programmes.json",
+        ]
+        response = client.get("/open-data/programmes.csv")
+        assert response["X-Statuses-On"] == "2026-04-01"
+        assert csv_rows(response)[1]["status"] == "closed"
+
+
+def test_download_headers_say_what_the_file_is(client, built):
+    response = client.get("/open-data/programmes.json")
+    stored = OpenDataFile.objects.get(file_type="json")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="programmes.json"'
+    assert response["ETag"] == f'"{stored.version}-2026-03-01-json-{stored.digest[:16]}"'
+    assert response["Last-Modified"] == "Sun, 01 Mar 2026 12:00:00 GMT"
+    assert response["X-Directory-Version"] == stored.version
+    assert response["X-Statuses-On"] == "2026-03-01"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert response["Vary"] == "Accept-Encoding, Accept-Language"
+    assert not response.has_header("Content-Encoding")
+    content = body(response)
+    assert int(response["Content-Length"]) == len(content) == stored.size
+    assert hashlib.sha256(content).hexdigest() == stored.digest
+
+
+@pytest.mark.parametrize("file_type", ["csv", "xlsx", "json"])
+def test_gzip_and_identity_give_the_same_file(client, built, file_type):
+    url = f"/open-data/programmes.{file_type}"
+    plain = client.get(url, HTTP_ACCEPT_ENCODING="identity")
+    compressed = client.get(url, HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    refused = client.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0, deflate")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert not plain.has_header("Content-Encoding")
+    assert not refused.has_header("Content-Encoding")
+    gzipped = body(compressed)
+    assert int(compressed["Content-Length"]) == len(gzipped)
+    assert gzip.decompress(gzipped) == body(plain) == body(refused)
+    # One file, two encodings: the compressed one's tag is the weak form of the other's.
+    assert compressed["ETag"] == "W/" + plain["ETag"]
+    # Either tag validates either encoding (If-None-Match compares weakly).
+    for tag in (plain["ETag"], compressed["ETag"]):
+        assert client.get(url, HTTP_IF_NONE_MATCH=tag, HTTP_ACCEPT_ENCODING="gzip").status_code == 304
+        assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+
+def test_a_file_replaced_while_it_is_asked_for_is_served_in_its_new_version(client, built, monkeypatch):
+    # The view reads the newest row, then its content: a build in between deletes the row read.
+    from programmes.models import OpenDataFileQuerySet
+
+    newest = OpenDataFileQuerySet.newest
+    replaced = []
+
+    def replaced_after_reading(queryset, file_type):
+        stored = newest(queryset, file_type)
+        if not replaced:
+            replaced.append(stored.pk)
+            factories.ProgrammeFactory(slug="brand-new-programme")
+            build_open_data()
+        return stored
+
+    monkeypatch.setattr(OpenDataFileQuerySet, "newest", replaced_after_reading)
+    old_pk = OpenDataFile.objects.get(file_type="csv").pk
+    response = client.get("/open-data/programmes.csv")
+    new = OpenDataFile.objects.get(file_type="csv")
+    assert replaced == [old_pk] != [new.pk]
+    assert response["ETag"] == f'"{new.version}-2026-03-01-csv-{new.digest[:16]}"'
+    assert [row["id"] for row in csv_rows(response)] == sorted([*CATALOGUE_IDS, "brand-new-programme"])
+
+
+def test_if_modified_since_and_unknown_tags(client, built):
+    url = "/open-data/programmes.csv"
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE="Sun, 01 Mar 2026 12:00:00 GMT").status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE="Sun, 01 Mar 2026 11:59:59 GMT").status_code == 200
+    assert client.get(url, HTTP_IF_NONE_MATCH='"1.2-2026-03-01-csv-0"').status_code == 200
+
+
+@pytest.mark.parametrize("file_type", ["csv", "xlsx", "json"])
+def test_no_file_built_yet_is_a_503_that_says_when_to_come_back(client, catalogue, file_type):
+    response = client.get(f"/open-data/programmes.{file_type}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "600"
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.decode() == (
+        "The open-data files have not been built yet. They are built within 10 minutes; please try again then."
+    )
+    downloads = re.search(
+        r'<ul id="downloads">(.*?)</ul>', client.get("/ru/open-data/").content.decode(), re.S
+    )
+    assert re.findall(r"<li>(.*?)</li>", downloads.group(1)) == [
+        f'<a href="/open-data/programmes.{name}">programmes.{name}</a> ({name.upper()}): ещё не собран'
+        for name in ("csv", "xlsx", "json")
+    ]
+
+
+def test_the_503_is_in_the_visitors_language(client, db):
+    response = client.get("/open-data/programmes.csv", HTTP_ACCEPT_LANGUAGE="kk")
+    assert response.status_code == 503
+    assert response.content.decode().startswith("Ашық деректер файлдары әлі жасалмаған.")
+
+
+def test_drafts_and_archived_programmes_never_appear(client, catalogue):
+    factories.ProgrammeFactory(slug="archived-film-grant", state=PublicationState.ARCHIVED)
+    build_open_data()
+    for file_type in ("csv", "xlsx", "json"):
+        response = client.get(f"/open-data/programmes.{file_type}")
+        assert download_ids(response, file_type) == CATALOGUE_IDS
+    content = gzip.decompress(bytes(OpenDataFile.objects.get(file_type="json").content))
+    assert b"draft-film-grant" not in content
+    assert b"archived-film-grant" not in content
 
 
 def test_unknown_download_format_is_a_404(client, db):
@@ -601,17 +837,18 @@ def test_unknown_download_format_is_a_404(client, db):
 
 def test_downloads_neutralise_formulas(client, db):
     factories.ProgrammeFactory(slug="formula", title_en='=HYPERLINK("http://evil")')
+    build_open_data()
     row = csv_rows(client.get("/open-data/programmes.csv"))[0]
     assert row["title_en"] == '\'=HYPERLINK("http://evil")'
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
-def test_data_dictionary_lists_every_column_of_the_downloads(client, catalogue, language):
+def test_data_dictionary_lists_every_column_of_the_downloads(client, built, language):
     html = client.get(f"/{language}/open-data/").content.decode()
     table = re.search(r'<table class="data-table" id="columns">(.*?)</table>', html, re.S).group(1)
     listed = re.findall(r'<th scope="row"><code>([^<]+)</code></th>', table)
     downloaded = next(
-        csv.reader(io.StringIO(client.get("/open-data/programmes.csv").content.decode("utf-8-sig")))
+        csv.reader(io.StringIO(body(client.get("/open-data/programmes.csv")).decode("utf-8-sig")))
     )
     assert listed == downloaded == opendata.HEADERS
     # Each row has a meaning, a type and an example (or says it is empty).
@@ -620,6 +857,23 @@ def test_data_dictionary_lists_every_column_of_the_downloads(client, catalogue, 
     ) == len(listed)
     assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in html
     assert '<a href="/open-data/programmes.csv">' in html
+
+
+def test_data_dictionary_says_when_the_files_were_built(client, built):
+    html = client.get("/en/open-data/").content.decode()
+    version = versioning.current().key
+    assert re.findall(
+        r"<li>(.*?)</li>", re.search(r'<ul id="downloads">(.*?)</ul>', html, re.S).group(1)
+    ) == [
+        f'<a href="/open-data/programmes.{file_type}">programmes.{file_type}</a> ({file_type.upper()}, {size}): '
+        f"built 1 March 2026, 17:00 from directory version {version}, 7 programmes"
+        for file_type, size in [
+            ("csv", filesizeformat(OpenDataFile.objects.get(file_type="csv").size)),
+            ("xlsx", filesizeformat(OpenDataFile.objects.get(file_type="xlsx").size)),
+            ("json", filesizeformat(OpenDataFile.objects.get(file_type="json").size)),
+        ]
+    ]
+    assert "The files are rebuilt within 10 minutes of any change to the directory" in html
 
 
 def test_data_dictionary_is_translated(client, db):
