@@ -352,13 +352,20 @@ SEARCH_PARAMETERS = [
         "amount_min",
         {"type": "number", "minimum": 0, "maximum": 10**15},
         description="Awards reaching at least this amount (in `currency`): ranges in tenge overlapping "
-        "the one asked for. Programmes stating no amount are left out when an amount is asked for.",
+        "the one asked for. Programmes stating no amount are left out when an amount is asked for, "
+        "unless `amount_unstated=true`.",
     ),
     OpenApiParameter(
         "amount_max",
         {"type": "number", "minimum": 0, "maximum": 10**15},
         description="Awards starting at or below this amount (in `currency`); "
         "an 'up to N' award starts at 0.",
+    ),
+    OpenApiParameter(
+        "amount_unstated",
+        OpenApiTypes.BOOL,
+        description="With `amount_min` or `amount_max`: also list the programmes that state no amount "
+        "(the search page's hint under an amount search links this).",
     ),
     OpenApiParameter(
         "currency",

@@ -232,6 +232,7 @@ def _query_string(query: QueryDict) -> str:
     return "?" + query.urlencode() if query else ""
 
 
+@dataclass
 class Problem:
     """A value of the query string that does not filter: ``parameter`` as the address names it,
     the form's ``label`` for it, and ``detail``: the form's error (INVALID), the value
