@@ -88,7 +88,8 @@ def programme_list(request):
         return redirected
     filterset = ProgrammeFilter(request.GET, queryset=Programme.objects.published().with_card_data())
     warnings = filterset.warnings
-    page = _page(request, filterset.selection().results, warnings)
+    selection = filterset.selection()
+    page = _page(request, selection.results, warnings)
     return render(
         request,
         "programmes/programme_list.html",
@@ -104,6 +105,7 @@ def programme_list(request):
             # Counted only where they help: an amount that hides programmes, an empty page.
             "hidden_without_amount": filterset.hidden_without_amount(),
             "suggestions": filterset.suggestions(),
+            "matched": selection.matched,
         },
     )
 
