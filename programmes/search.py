@@ -43,7 +43,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, Value, When
 from django.dispatch import receiver
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
@@ -1005,6 +1005,15 @@ def _contains_any(term: str) -> Q:
     return condition | _named(term)
 
 
+def _in_title(term: str) -> Q:
+    """SQLite: a programme with ``term`` in any of its forms in a title, a Latin title or its
+    organisation's Latin name (what PostgreSQL's title document holds)."""
+    condition = Q()
+    for form in expand(term):
+        condition |= Q(search_title__contains=stem(form)) | Q(search_latin__contains=to_latin(form))
+    return condition
+
+
 def _named(term: str) -> Q:
     """SQLite: a programme linked to a type, sector or place whose name, in any language, has a
     word starting with one of ``term``'s stems ("ремёсла" and "ремесло" → Ремёсла, "қолөнер" →
@@ -1060,17 +1069,21 @@ def _sqlite(queryset, parsed: ParsedQuery) -> SearchPlan:
     excluded = Q(pk__in=[])
     for term in parsed.excluded:
         excluded |= _contains_any(term)
-    relevance = sum(
-        (
-            Case(
-                When(search_title__contains=stem(term), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-            for term in parsed.terms
-        ),
-        start=Value(0),
-    )
+    # TIERS as far as SQLite can tell them: per word group, a title (or, as in PostgreSQL's title
+    # document, a Latin title or organisation name) is worth the most, any other match the least;
+    # SQLite keeps no summaries apart, so there is no middle tier.
+    relevance = Value(0.0)
+    for group, condition in zip(parsed.groups, groups, strict=True):
+        in_title = Q()
+        for term in group:
+            in_title |= _in_title(term)
+        relevance = relevance + Case(
+            When(in_title, then=Value(TIERS[0][1])),
+            When(condition, then=Value(TIERS[-1][1])),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    relevance = ExpressionWrapper(relevance, output_field=FloatField())
     every = Q()
     for condition in groups:
         every &= condition
