@@ -730,14 +730,12 @@ def _vocabulary() -> _Vocabulary:
     key = (connection.alias, version.key)
     vocabulary = _vocabularies.get(key) if version.cacheable else None
     if vocabulary is None:
-        texts = Programme.objects.published().values_list("search_latin", flat=True)
+        texts = Programme.objects.published().order_by().values_list("search_latin", flat=True)
+        words: set[str] = set()
+        for text in texts.iterator(chunk_size=2000):
+            words.update(_WORD.findall(text))
         # Numbers are left out, as on PostgreSQL: there is nothing to correct in them.
-        vocabulary = _Vocabulary(
-            word
-            for text in texts.iterator(chunk_size=2000)
-            for word in _WORD.findall(text)
-            if not _DIGIT.search(word)
-        )
+        vocabulary = _Vocabulary(word for word in words if not _DIGIT.search(word))
         if version.cacheable:
             _vocabularies.clear()  # the other versions' are of no use any more
             _vocabularies[key] = vocabulary
@@ -1072,28 +1070,37 @@ def _sqlite(queryset, parsed: ParsedQuery) -> SearchPlan:
     # TIERS as far as SQLite can tell them: per word group, a title (or, as in PostgreSQL's title
     # document, a Latin title or organisation name) is worth the most, any other match the least;
     # SQLite keeps no summaries apart, so there is no middle tier.
-    relevance = Value(0.0)
-    for group, condition in zip(parsed.groups, groups, strict=True):
+    in_titles = []
+    for group in parsed.groups:
         in_title = Q()
         for term in group:
             in_title |= _in_title(term)
-        relevance = relevance + Case(
-            When(in_title, then=Value(TIERS[0][1])),
-            When(condition, then=Value(TIERS[-1][1])),
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
-    relevance = ExpressionWrapper(relevance, output_field=FloatField())
+        in_titles.append(in_title)
+
+    def tiers(every_group_found: bool):
+        total = Value(0.0)
+        for in_title, condition in zip(in_titles, groups, strict=True):
+            # Where every group is found, each is worth the least at least: the text need not
+            # be searched again (LIKE over every text is most of a search's time).
+            found = () if every_group_found else (When(condition, then=Value(TIERS[-1][1])),)
+            total = total + Case(
+                When(in_title, then=Value(TIERS[0][1])),
+                *found,
+                default=Value(TIERS[-1][1] if every_group_found else 0.0),
+                output_field=FloatField(),
+            )
+        return ExpressionWrapper(total, output_field=FloatField())
+
     every = Q()
     for condition in groups:
         every &= condition
     if queryset.filter(every & ~excluded).exists():
-        return SearchPlan(every & ~excluded, relevance)
+        return SearchPlan(every & ~excluded, tiers(every_group_found=True))
     anything = Q(pk__in=[])
     for condition in groups:
         anything |= condition
     if len(groups) > 1 and queryset.filter(anything & ~excluded).exists():
-        return SearchPlan(anything & ~excluded, relevance, step=ANY_WORD)
+        return SearchPlan(anything & ~excluded, tiers(every_group_found=False), step=ANY_WORD)
     # As on PostgreSQL: titles and organisation names (their Latin letters) with the spellings
     # alike; per word, the similarity of the closest spelling a programme has.
     corrections = spelt_alike(parsed.terms)

@@ -150,6 +150,8 @@ def crafts_and_film(db):
         ("kk", "Қызылорда", ["Felt and leather workshops"]),
         # Excluded words are read like the others, names included
         ("ru", "кино -гранты", ["Кино выходного дня", "Фонд Tolqyn", "Documentary lab"]),
+        # ... with their purpose synonyms: "фильм" stands for "кино" when excluded too
+        ("ru", "выходного -фильм", []),
     ],
 )
 def test_words_find_the_names_of_types_sectors_and_places(client, crafts_and_film, language, query, expected):
