@@ -438,8 +438,8 @@ class SearchPlan:
 
 
 def plan(queryset: QuerySet[Programme], query: str) -> SearchPlan | None:
-    """Decide how to match ``query`` among ``queryset``: all words, any word, or (PostgreSQL)
-    names spelt alike. None when the query has no words."""
+    """Decide how to match ``query`` among ``queryset``: all words, any word, or names spelt
+    alike (``SearchPlan.step``). None when the query has no words."""
     parsed = parse(query)
     if not parsed:
         return None
@@ -801,6 +801,7 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
     title has them all (the best ranked), and those with an excluded word; the other tiers are
     read only when a page needs the full ranking, or when every word together finds nothing.
     Relevance is the TIERS sum, as ``plan`` computes it in SQL. SQLite runs ``plan``'s query.
+    The Match says which step found the programmes (``Match.step``, ``Match.corrected``).
     """
     parsed = parse(query)
     if not parsed:

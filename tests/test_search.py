@@ -166,6 +166,8 @@ def test_a_misspelt_name_finds_the_programme_and_says_how_it_was_read(client, cr
     assert titles(response) == ["Tolqyn Film Fund"]
     corrected = "tolqyn fund" if " " in query else "tolqyn"
     assert note(response) == f"Showing results for “{corrected}”."
+    # The title is marked where the corrected spelling was found.
+    assert "<mark>Tolqyn</mark>" in response.content.decode()
 
 
 @pytest.mark.parametrize(
