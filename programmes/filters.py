@@ -192,6 +192,8 @@ class Counts:
 class Selection:
     counts: Counts
     results: index.Results
+    # What the words found, and by which step (search.Match); None without words.
+    matched: search.Match | None = None
 
 
 @dataclass
@@ -716,7 +718,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         counts.statuses = programmes.status_counts(without("status"))
         ordered = programmes.ordered(matching, sort, matched if sort == "relevance" else None)
         results = index.Results(self.queryset.for_result_cards(), programmes.ids, ordered)
-        self._selection = Selection(counts, results)
+        self._selection = Selection(counts, results, matched)
         return self._selection
 
     def _conditions(self, programmes, data: dict, matched: search.Match | None) -> dict[str, np.ndarray]:

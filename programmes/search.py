@@ -11,8 +11,14 @@ finds and their relevance; ``plan`` / ``search_programmes`` apply the same query
   "damu") matched too. When every word together finds nothing, any word will do (ranked by how
   much matches); when that finds nothing either, each word is corrected against the vocabulary
   of titles and organisation names (``spelt_alike``: "Tolkyn", "акселератр").
-- SQLite (the embedded default): case-folded text columns matched with LIKE, the same light
-  stemming and Latin spellings, ranked by how many words a title contains.
+- SQLite (the embedded default): case-folded text columns matched with LIKE, and the names of
+  a programme's types, sectors and places matched in Python (``_named``); the same parsing,
+  stemming, Latin spellings, exclusions and steps (all words; else any word; else words spelt
+  alike, against a vocabulary held per directory version: ``_Vocabulary``), ranked by how many
+  words a title contains.
+
+Both say which step found the results (``Match.step``, ``Match.corrected``), so the search page
+can tell a visitor that it showed only some of her words, or other spellings.
 
 User input is parsed here, never handed to PostgreSQL's parser as is: quotes make a phrase,
 ``-word`` excludes, ``or`` (``или``, ``немесе``) offers alternatives.
@@ -37,7 +43,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, Value, When
 from django.dispatch import receiver
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
@@ -59,6 +65,15 @@ MAX_QUERY_LENGTH = 200
 # many of the closest title words a misspelt word may stand for.
 TYPO_SIMILARITY = 0.4
 TYPO_CORRECTIONS = 5
+# Letters that Latin spellings of Kazakh names write either way ("Tolqyn", "Tolkyn", "Tolkin"):
+# words are also compared with these read as one, on both databases (the SQL in spelt_alike
+# says the same with translate()).
+_SPELLING_VARIANTS = ("qy", "ki")
+_FOLD = str.maketrans(*_SPELLING_VARIANTS)
+
+# The steps a search takes (Match.step, SearchPlan.step): every word group found together; else
+# any of them (more than one group); else words spelt alike (spelt_alike).
+ALL_WORDS, ANY_WORD, SPELT_ALIKE = "all", "any", "alike"
 
 _TOKEN = re.compile(r'"([^"]*)"|(-?)([\w][\w\'’-]*)')
 _WORD = re.compile(r"\w+")
@@ -414,14 +429,17 @@ class SearchPlan:
     condition: Q
     relevance: object
     aliases: dict = field(default_factory=dict)
+    step: str = ALL_WORDS
+    # The query as it was read in the SPELT_ALIKE step ("tolqyn" for "Tolkyn"), else None.
+    corrected: str | None = None
 
     def apply(self, queryset: QuerySet[Programme]) -> QuerySet[Programme]:
         return queryset.alias(**self.aliases).filter(self.condition).annotate(relevance=self.relevance)
 
 
 def plan(queryset: QuerySet[Programme], query: str) -> SearchPlan | None:
-    """Decide how to match ``query`` among ``queryset``: all words, any word, or (PostgreSQL)
-    names spelt alike. None when the query has no words."""
+    """Decide how to match ``query`` among ``queryset``: all words, any word, or names spelt
+    alike (``SearchPlan.step``). None when the query has no words."""
     parsed = parse(query)
     if not parsed:
         return None
@@ -555,13 +573,14 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
     if queryset.filter(every & ~excluded).exists():
         return SearchPlan(every & ~excluded, relevance)
     if len(groups) > 1 and queryset.filter(anything & ~excluded).exists():
-        return SearchPlan(anything & ~excluded, relevance)
+        return SearchPlan(anything & ~excluded, relevance, step=ANY_WORD)
     # No word matches: each word's spellings alike (spelt_alike) in titles and organisation
     # names; relevance is, per word, the similarity of the closest spelling a programme has.
     alike = Q(pk__in=[])
     relevance = Value(0.0)
-    for corrections in spelt_alike(parsed.terms):
-        in_title = [(Q(document__title=_TsQuery(_spelling(word))), sim) for word, sim in corrections]
+    corrections = spelt_alike(parsed.terms)
+    for corrections_of_word in corrections:
+        in_title = [(Q(document__title=_TsQuery(_spelling(word))), sim) for word, sim in corrections_of_word]
         for condition, _similarity in in_title:
             alike |= condition
         closest = Case(
@@ -570,7 +589,12 @@ def _postgres(queryset, parsed: ParsedQuery) -> SearchPlan:
             output_field=FloatField(),
         )
         relevance = relevance + closest
-    return SearchPlan(alike & ~excluded, ExpressionWrapper(relevance, output_field=FloatField()))
+    return SearchPlan(
+        alike & ~excluded,
+        ExpressionWrapper(relevance, output_field=FloatField()),
+        step=SPELT_ALIKE,
+        corrected=corrected_query(parsed.terms, corrections),
+    )
 
 
 def _spelling(word: str) -> str:
@@ -578,34 +602,147 @@ def _spelling(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
-    """For each term, the words of titles and organisation names (in Latin letters) spelt most
-    like it, with their trigram similarity, closest first: "tolkyn" → [("tolqyn", 0.4)].
+def _typo_words(terms: list[str]) -> list[str]:
+    """The words of ``terms`` in Latin letters, as they are compared with the vocabulary."""
+    return [to_latin(word) for term in terms for word in _WORD.findall(normalise(term))][:MAX_WORDS]
 
-    One query on the vocabulary (models.SearchWord, trigram-indexed), instead of comparing the
-    query with every programme's titles, which took seconds at 100,000 programmes.
+
+def fold_spelling(word: str) -> str:
+    """A Latin word with the letters its spellings vary in read as one: "tolqyn" → "tolkin"."""
+    return word.translate(_FOLD)
+
+
+def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
+    """For each word of ``terms`` (in Latin letters: "Толкын" is compared as "tolkyn"), the words
+    of titles and organisation names spelt most like it, with their similarity, closest first:
+    "tolkyn" → [("tolqyn", 1.0)].
+
+    Similarity is pg_trgm's (shared trigrams over all trigrams), of the words as they are or
+    with q/k and y/i read as one (``fold_spelling``), whichever is higher. PostgreSQL asks its
+    vocabulary table (models.SearchWord, trigram-indexed), instead of comparing the query with
+    every programme's titles, which took seconds at 100,000 programmes; SQLite a vocabulary
+    held in the process per directory version (``_Vocabulary``).
     """
-    latin = [to_latin(word) for term in terms for word in _WORD.findall(term)][:MAX_WORDS]
+    latin = _typo_words(terms)
     if not latin:
         return []
+    if connection.vendor != "postgresql":
+        return [_vocabulary().alike(word) for word in latin]
     with connection.cursor() as cursor:
+        # The folded comparison has no index of its own: the vocabulary is a few thousand words
+        # (migration 0012), read in a few milliseconds, and only when nothing else matched.
         cursor.execute(
             """
-            SELECT q.n, w.word, w.similarity FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
+            SELECT q.n, w.word, w.similarity
+            FROM unnest(%(words)s::text[], %(folded)s::text[]) WITH ORDINALITY AS q(word, folded, n)
             CROSS JOIN LATERAL (
-                SELECT s.word, similarity(s.word, q.word) AS similarity FROM programmes_searchword s
-                WHERE s.word %% q.word AND similarity(s.word, q.word) >= %s
-                ORDER BY 2 DESC, 1 LIMIT %s
+                SELECT a.word, a.similarity FROM (
+                    SELECT s.word, greatest(
+                        similarity(s.word, q.word),
+                        similarity(translate(s.word, %(from)s, %(to)s), q.folded)
+                    ) AS similarity
+                    FROM programmes_searchword s
+                    WHERE s.word %% q.word OR translate(s.word, %(from)s, %(to)s) %% q.folded
+                ) a
+                WHERE a.similarity >= %(threshold)s
+                ORDER BY 2 DESC, 1 LIMIT %(limit)s
             ) w
             ORDER BY q.n, w.similarity DESC, w.word
             """,
-            [latin, TYPO_SIMILARITY, TYPO_CORRECTIONS],
+            {
+                "words": latin,
+                "folded": [fold_spelling(word) for word in latin],
+                "from": _SPELLING_VARIANTS[0],
+                "to": _SPELLING_VARIANTS[1],
+                "threshold": TYPO_SIMILARITY,
+                "limit": TYPO_CORRECTIONS,
+            },
         )
         rows = cursor.fetchall()
     found: list[list[tuple[str, float]]] = [[] for _ in latin]
     for number, word, similarity in rows:
         found[number - 1].append((word, float(similarity)))
     return found
+
+
+def corrected_query(terms: list[str], corrections: list[list[tuple[str, float]]]) -> str | None:
+    """The query as the SPELT_ALIKE step read it, each word replaced by its closest spelling
+    ("Tolkyn grant" → "tolqyn grant"); None when no word had one."""
+    if not any(corrections):
+        return None
+    return " ".join(
+        alike[0][0] if alike else word for word, alike in zip(_typo_words(terms), corrections, strict=True)
+    )
+
+
+def trigrams(word: str) -> set[str]:
+    """A word's trigrams as pg_trgm makes them: two spaces before the word, one after."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class _Vocabulary:
+    """The words of the published programmes' titles and organisation names in Latin letters,
+    with an index from each trigram to the words that have it (SQLite's SearchWord): a
+    misspelt word is compared with the words it shares a trigram with, not with every word.
+    Built once per directory version (``_vocabulary``)."""
+
+    def __init__(self, words: Iterable[str]):
+        self.words = sorted(set(words))
+        self._sizes: dict[str, list[int]] = {}
+        self._postings: dict[str, dict[str, list[int]]] = {}
+        for spelling, fold in (("raw", str), ("folded", fold_spelling)):
+            sizes, postings = [], {}
+            for number, word in enumerate(self.words):
+                grams = trigrams(fold(word))
+                sizes.append(len(grams))
+                for gram in grams:
+                    postings.setdefault(gram, []).append(number)
+            self._sizes[spelling], self._postings[spelling] = sizes, postings
+
+    def alike(self, word: str) -> list[tuple[str, float]]:
+        """The words spelt most like ``word`` (as spelt_alike on PostgreSQL), closest first."""
+        best: dict[int, float] = {}
+        for spelling, fold in (("raw", str), ("folded", fold_spelling)):
+            grams = trigrams(fold(word))
+            shared: dict[int, int] = {}
+            for gram in grams:
+                for number in self._postings[spelling].get(gram, ()):
+                    shared[number] = shared.get(number, 0) + 1
+            sizes = self._sizes[spelling]
+            for number, count in shared.items():
+                similarity = count / (len(grams) + sizes[number] - count)
+                if similarity > best.get(number, 0.0):
+                    best[number] = similarity
+        alike = [(self.words[n], s) for n, s in best.items() if s >= TYPO_SIMILARITY]
+        return sorted(alike, key=lambda ws: (-ws[1], ws[0]))[:TYPO_CORRECTIONS]
+
+
+_vocabularies: dict = {}
+
+
+def _vocabulary() -> _Vocabulary:
+    """The typo vocabulary of SQLite, for this directory version (built on first use after a
+    change: one read of the published programmes' Latin titles, ~10,000 rows)."""
+    from .models import Programme
+
+    version = versioning.current()
+    key = (connection.alias, version.key)
+    vocabulary = _vocabularies.get(key) if version.cacheable else None
+    if vocabulary is None:
+        texts = Programme.objects.published().order_by().values_list("search_latin", flat=True)
+        words: set[str] = set()
+        for text in texts.iterator(chunk_size=2000):
+            words.update(_WORD.findall(text))
+        # Numbers are left out, as on PostgreSQL: there is nothing to correct in them.
+        vocabulary = _Vocabulary(word for word in words if not _DIGIT.search(word))
+        if version.cacheable:
+            _vocabularies.clear()  # the other versions' are of no use any more
+            _vocabularies[key] = vocabulary
+    return vocabulary
+
+
+_DIGIT = re.compile("[0-9]")
 
 
 # --- Matching for the search page (index.py) ----------------------------------------------------
@@ -622,11 +759,29 @@ class Match:
     (index.Ordered). ``relevance`` is computed on first use.
     """
 
-    def __init__(self, found: np.ndarray, relevance=None, *, best: np.ndarray | None = None, rank=None):
+    def __init__(
+        self,
+        found: np.ndarray,
+        relevance=None,
+        *,
+        best: np.ndarray | None = None,
+        rank=None,
+        step: str = ALL_WORDS,
+        corrected: str | None = None,
+    ):
         self.found = found
         self.best = best
         self._relevance = relevance
         self._rank = rank
+        # Which step found ``found`` (ALL_WORDS, ANY_WORD, SPELT_ALIKE), and the query as the
+        # SPELT_ALIKE step read it: what the search page tells the visitor.
+        self.step = step
+        self.corrected = corrected if step == SPELT_ALIKE else None
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether no programme had every word, and those with some of them were found."""
+        return self.step == ANY_WORD
 
     @property
     def relevance(self) -> np.ndarray:
@@ -646,6 +801,7 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
     title has them all (the best ranked), and those with an excluded word; the other tiers are
     read only when a page needs the full ranking, or when every word together finds nothing.
     Relevance is the TIERS sum, as ``plan`` computes it in SQL. SQLite runs ``plan``'s query.
+    The Match says which step found the programmes (``Match.step``, ``Match.corrected``).
     """
     parsed = parse(query)
     if not parsed:
@@ -655,11 +811,12 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
         from .models import Programme
 
         published = Programme.objects.published()
-        rows = list(_sqlite(published, parsed).apply(published).values_list("pk", "relevance"))
+        chosen = _sqlite(published, parsed)
+        rows = list(chosen.apply(published).values_list("pk", "relevance"))
         positions, found = index.positions_of(np.array([pk for pk, _r in rows], dtype=np.int64))
         relevance = np.zeros(size)
         relevance[positions] = np.array([r or 0 for _pk, r in rows], dtype=float)[found]
-        return Match(_mask(size, positions), relevance)
+        return Match(_mask(size, positions), relevance, step=chosen.step, corrected=chosen.corrected)
     *groups, excluded = _group_queries([*parsed.groups, parsed.excluded])
     together = groups[0] if len(groups) == 1 else " & ".join(f"( {group} )" for group in groups)
     # One version for the whole search (versioning.py): its reads are filed under it, and the
@@ -694,7 +851,12 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
         relevance = np.sum(worths(TIERS if ranked else TIERS[-1:]), axis=0)
         anything = (relevance > 0) & ~unwanted
         if anything.any():
-            return Match(anything, relevance if ranked else None, rank=lambda: np.sum(worths(TIERS), axis=0))
+            return Match(
+                anything,
+                relevance if ranked else None,
+                rank=lambda: np.sum(worths(TIERS), axis=0),
+                step=ANY_WORD,
+            )
     # No word matched anything: titles and organisation names spelt alike (see _postgres); per
     # word, the similarity of the closest spelling a programme has.
     corrections = spelt_alike(parsed.terms)
@@ -706,7 +868,12 @@ def match(query: str, index, ranked: bool = True) -> Match | None:
         for word, similarity in reversed(alike):  # the closest spelling last, so it counts
             closest[_positions(index, titles[word])] = similarity
         relevance += closest
-    return Match((relevance > 0) & ~unwanted, relevance)
+    return Match(
+        (relevance > 0) & ~unwanted,
+        relevance,
+        step=SPELT_ALIKE,
+        corrected=corrected_query(parsed.terms, corrections),
+    )
 
 
 def _mask(size: int, positions: np.ndarray) -> np.ndarray:
@@ -828,39 +995,132 @@ def _typo_threshold(sender, connection, **kwargs):
 
 
 def _contains_any(term: str) -> Q:
+    """SQLite: a programme with ``term`` in any of its forms (expand) in its texts, its Latin
+    titles and organisation names, or the names of its types, sectors and places (what
+    PostgreSQL's whole document holds)."""
     condition = Q()
     for form in expand(term):
         condition |= Q(search_text__contains=form) | Q(search_latin__contains=to_latin(form))
+    return condition | _named(term)
+
+
+def _in_title(term: str) -> Q:
+    """SQLite: a programme with ``term`` in any of its forms in a title, a Latin title or its
+    organisation's Latin name (what PostgreSQL's title document holds)."""
+    condition = Q()
+    for form in expand(term):
+        condition |= Q(search_title__contains=stem(form)) | Q(search_latin__contains=to_latin(form))
     return condition
 
 
+def _named(term: str) -> Q:
+    """SQLite: a programme linked to a type, sector or place whose name, in any language, has a
+    word starting with one of ``term``'s stems ("ремёсла" and "ремесло" → Ремёсла, "қолөнер" →
+    Қолөнер). The few hundred names are compared in Python (SQLite's LIKE folds ASCII only)."""
+    prefixes = [re.escape(stem(form)) for form in expand(term) if form]
+    condition = Q()
+    if not prefixes:
+        return condition
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(prefixes) + ")")
+    for through, column, names in _term_names():
+        ids = [pk for pk, name in names if pattern.search(name)]
+        if ids:
+            condition |= Q(pk__in=through.objects.filter(**{f"{column}__in": ids}).values("programme_id"))
+    return condition
+
+
+_term_name_cache: dict = {}
+
+
+def _term_names() -> list[tuple[type, str, list[tuple[int, str]]]]:
+    """For each of NAMED_LINKS: its link model, term column, and (term id, names in every
+    language, folded) of its terms; per directory version."""
+    from .models import Programme
+
+    version = versioning.current()
+    key = (connection.alias, version.key)
+    found = _term_name_cache.get(key) if version.cacheable else None
+    if found is None:
+        found = []
+        for relation, _table, column in NAMED_LINKS:
+            field = Programme._meta.get_field(relation)
+            names = field.related_model.objects.values_list("pk", *get_translation_fields("name"))
+            found.append(
+                (
+                    field.remote_field.through,
+                    column,
+                    [(pk, normalise("\n".join(n for n in texts if n))) for pk, *texts in names],
+                )
+            )
+        if version.cacheable:
+            _term_name_cache.clear()
+            _term_name_cache[key] = found
+    return found
+
+
 def _sqlite(queryset, parsed: ParsedQuery) -> SearchPlan:
+    """The steps of ``_postgres`` (all words; else any word; else words spelt alike) with LIKE."""
     groups = [Q() for _ in parsed.groups]
     for i, group in enumerate(parsed.groups):
         for term in group:
             groups[i] |= _contains_any(term)
-    excluded = Q()
+    # Excluded words are read as every other word: "-фильм" leaves out "кино" too, as on PostgreSQL.
+    excluded = Q(pk__in=[])
     for term in parsed.excluded:
-        excluded |= Q(search_text__contains=term)
-    relevance = sum(
-        (
-            Case(
-                When(search_title__contains=stem(term), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
+        excluded |= _contains_any(term)
+    # TIERS as far as SQLite can tell them: per word group, a title (or, as in PostgreSQL's title
+    # document, a Latin title or organisation name) is worth the most, any other match the least;
+    # SQLite keeps no summaries apart, so there is no middle tier.
+    in_titles = []
+    for group in parsed.groups:
+        in_title = Q()
+        for term in group:
+            in_title |= _in_title(term)
+        in_titles.append(in_title)
+
+    def tiers(every_group_found: bool):
+        total = Value(0.0)
+        for in_title, condition in zip(in_titles, groups, strict=True):
+            # Where every group is found, each is worth the least at least: the text need not
+            # be searched again (LIKE over every text is most of a search's time).
+            found = () if every_group_found else (When(condition, then=Value(TIERS[-1][1])),)
+            total = total + Case(
+                When(in_title, then=Value(TIERS[0][1])),
+                *found,
+                default=Value(TIERS[-1][1] if every_group_found else 0.0),
+                output_field=FloatField(),
             )
-            for term in parsed.terms
-        ),
-        start=Value(0),
-    )
+        return ExpressionWrapper(total, output_field=FloatField())
+
     every = Q()
     for condition in groups:
         every &= condition
-    if len(groups) > 1 and not queryset.filter(every & ~excluded).exists():
-        every = Q()
-        for condition in groups:
-            every |= condition
-    return SearchPlan(every & ~excluded, relevance)
+    if queryset.filter(every & ~excluded).exists():
+        return SearchPlan(every & ~excluded, tiers(every_group_found=True))
+    anything = Q(pk__in=[])
+    for condition in groups:
+        anything |= condition
+    if len(groups) > 1 and queryset.filter(anything & ~excluded).exists():
+        return SearchPlan(anything & ~excluded, tiers(every_group_found=False), step=ANY_WORD)
+    # As on PostgreSQL: titles and organisation names (their Latin letters) with the spellings
+    # alike; per word, the similarity of the closest spelling a programme has.
+    corrections = spelt_alike(parsed.terms)
+    alike = Q(pk__in=[])
+    relevance = Value(0.0)
+    for corrections_of_word in corrections:
+        for word, _similarity in corrections_of_word:
+            alike |= Q(search_latin__contains=word)
+        relevance = relevance + Case(
+            *(When(search_latin__contains=word, then=Value(sim)) for word, sim in corrections_of_word),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    return SearchPlan(
+        alike & ~excluded,
+        ExpressionWrapper(relevance, output_field=FloatField()),
+        step=SPELT_ALIKE,
+        corrected=corrected_query(parsed.terms, corrections),
+    )
 
 
 def order_by_relevance(queryset: QuerySet[Programme]) -> QuerySet[Programme]:

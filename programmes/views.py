@@ -88,7 +88,9 @@ def programme_list(request):
         return redirected
     filterset = public_search(request.GET)
     warnings = filterset.warnings
-    page = _page(request, filterset.selection().results, warnings)
+    selection = filterset.selection()
+    matched = selection.matched
+    page = _page(request, selection.results, warnings)
     return render(
         request,
         "programmes/programme_list.html",
@@ -96,7 +98,8 @@ def programme_list(request):
             "filter": filterset,
             "facets": filterset.facets(),
             "status_options": filterset.status_options(),
-            "query": filterset.form.cleaned_data.get("q", ""),
+            # Corrected words are highlighted as they were found ("Tolkyn" marks "Tolqyn").
+            "query": (matched and matched.corrected) or filterset.form.cleaned_data.get("q", ""),
             "page_obj": page,
             "programmes": page.object_list,
             "warnings": warnings,
@@ -104,6 +107,7 @@ def programme_list(request):
             # Counted only where they help: an amount that hides programmes, an empty page.
             "hidden_without_amount": filterset.hidden_without_amount(),
             "suggestions": filterset.suggestions(),
+            "matched": matched,
         },
     )
 

@@ -45,6 +45,8 @@ def _empty_cache():
     cache.clear()
     index.forget()
     search._match_cache.clear()
+    search._vocabularies.clear()
+    search._term_name_cache.clear()
 
 
 @pytest.fixture(autouse=True)

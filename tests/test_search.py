@@ -1,10 +1,20 @@
 """Search behaviour on every database: parsing, stemming, Latin spellings, highlighting."""
 
+import html
+import re
+
 import pytest
 
 from programmes import search
+from programmes.models import Sector
 from tests.conftest import titles
-from tests.factories import OrganisationFactory, ProgrammeFactory
+from tests.factories import (
+    LocationFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    ProgrammeTypeFactory,
+    SectorFactory,
+)
 
 
 @pytest.mark.parametrize(
@@ -91,3 +101,157 @@ def test_results_highlight_the_search_words(client):
 def test_purpose_words_find_what_programmes_call_it(client):
     ProgrammeFactory(title_ru="Грант для кинематографистов", title_en="Film-makers' grant", summary_ru="Кино")
     assert titles(client.get("/ru/programmes/", {"q": "деньги на фильм"})) == ["Грант для кинематографистов"]
+
+
+# --- Issue #17: names of types, sectors and places; typos and partial matches on every database --
+
+
+@pytest.fixture
+def crafts_and_film(db):
+    """Demo-like programmes: crafts and film found by their sector's name alone (no text says
+    "ремесло", "қолөнер" or "кино"), besides one whose title says it."""
+    crafts = SectorFactory(slug="crafts", name_en="Crafts", name_ru="Ремёсла", name_kk="Қолөнер")
+    film = SectorFactory(slug="film", name_en="Film", name_ru="Кино", name_kk="Кино")
+    grant = ProgrammeTypeFactory(slug="grant", name_en="Grant", name_ru="Грант", name_kk="Грант")
+    kyzylorda = LocationFactory(
+        slug="kyzylorda", name_en="Kyzylorda", name_ru="Кызылорда", name_kk="Қызылорда"
+    )
+    # Slugs in the order of the English titles: equally relevant programmes are then in the same
+    # order in every language (by title, then slug), whichever titles a language lacks.
+    ProgrammeFactory(
+        slug="felt", title_en="Felt and leather workshops", sectors=[crafts], locations=[kyzylorda]
+    )
+    ProgrammeFactory(slug="artisan", title_en="Artisan support", sectors=[crafts], types=[grant])
+    ProgrammeFactory(slug="screen", title_en="Screen stories", sectors=[film], types=[grant])
+    ProgrammeFactory(slug="documentary", title_en="Documentary lab", sectors=[film])
+    ProgrammeFactory(slug="kino", title_en="Kino Weekend", title_ru="Кино выходного дня")
+    ProgrammeFactory(
+        slug="tolqyn",
+        title_en="Tolqyn Film Fund",
+        title_ru="Фонд Tolqyn",
+        title_kk="Толқын кино қоры",
+        sectors=[film],
+    )
+    ProgrammeFactory(slug="music", title_en="Music residency")
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "expected"),
+    [
+        # A sector's name in every language and its word forms ("ремёсла", "ремесло")
+        ("ru", "ремесло", ["Artisan support", "Felt and leather workshops"]),
+        ("ru", "ремёсла", ["Artisan support", "Felt and leather workshops"]),
+        ("kk", "қолөнер", ["Artisan support", "Felt and leather workshops"]),
+        ("en", "crafts", ["Artisan support", "Felt and leather workshops"]),
+        # Every film programme: those whose titles say so first, then those of the sector
+        ("ru", "кино", ["Кино выходного дня", "Фонд Tolqyn", "Documentary lab", "Screen stories"]),
+        # Types and places by name
+        ("ru", "гранты", ["Artisan support", "Screen stories"]),
+        ("kk", "Қызылорда", ["Felt and leather workshops"]),
+        # Excluded words are read like the others, names included
+        ("ru", "кино -гранты", ["Кино выходного дня", "Фонд Tolqyn", "Documentary lab"]),
+        # ... with their purpose synonyms: "фильм" stands for "кино" when excluded too
+        ("ru", "выходного -фильм", []),
+    ],
+)
+def test_words_find_the_names_of_types_sectors_and_places(client, crafts_and_film, language, query, expected):
+    response = client.get(f"/{language}/programmes/", {"q": query})
+    assert titles(response) == expected
+    assert 'id="search-note"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["Tolkyn", "tolkin", "Толкын", "Tolkyn fundd"])
+def test_a_misspelt_name_finds_the_programme_and_says_how_it_was_read(client, crafts_and_film, query):
+    response = client.get("/en/programmes/", {"q": query})
+    assert titles(response) == ["Tolqyn Film Fund"]
+    corrected = "tolqyn fund" if " " in query else "tolqyn"
+    assert note(response) == f"Showing results for “{corrected}”."
+    # The title is marked where the corrected spelling was found.
+    assert "<mark>Tolqyn</mark>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Showing results for “tolqyn”."),
+        ("ru", "Показаны результаты по запросу «tolqyn»."),
+        ("kk", "«tolqyn» сұрауы бойынша нәтижелер көрсетілді."),
+    ],
+)
+def test_the_corrected_spelling_is_said_in_the_pages_language(client, crafts_and_film, language, expected):
+    assert note(client.get(f"/{language}/programmes/", {"q": "Tolkyn"})) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "No programme matches all your words; showing programmes that match some of them."),
+        (
+            "ru",
+            "Ни в одной программе нет всех ваших слов; показаны программы, в которых есть некоторые из них.",
+        ),
+        (
+            "kk",
+            "Барлық сөздеріңіз кездесетін бағдарлама жоқ; олардың кейбірі кездесетін бағдарламалар көрсетілді.",
+        ),
+    ],
+)
+def test_partial_results_are_announced_above_them(client, crafts_and_film, language, expected):
+    # No programme is both a crafts and a music one: each word alone finds some.
+    response = client.get(f"/{language}/programmes/", {"q": "crafts music"})
+    # The title's word first (as in every search), then the sector's.
+    assert titles(response) == ["Music residency", "Artisan support", "Felt and leather workshops"]
+    assert note(response) == expected
+    html = response.content.decode()
+    assert html.index('id="search-note"') < html.index('id="results"')
+
+
+@pytest.mark.parametrize("query", ["", "crafts", "кино гранты", "nothingmatcheszzz", "crafts -artisan -felt"])
+def test_no_note_when_the_words_are_read_as_typed_or_nothing_is_shown(client, crafts_and_film, query):
+    response = client.get("/en/programmes/", {"q": query} if query else {})
+    assert 'id="search-note"' not in response.content.decode()
+
+
+def test_the_note_is_not_shown_when_filters_leave_nothing(client, crafts_and_film):
+    response = client.get("/en/programmes/", {"q": "crafts music", "sector": "film"})
+    assert titles(response) == []
+    assert 'id="search-note"' not in response.content.decode()
+
+
+def test_a_renamed_sector_is_found_by_its_new_name(client, crafts_and_film):
+    assert titles(client.get("/ru/programmes/", {"q": "ремесло"})) == [
+        "Artisan support",
+        "Felt and leather workshops",
+    ]
+    Sector.objects.filter(slug="crafts").update(name_ru="Рукоделие")
+    crafts = Sector.objects.get(slug="crafts")
+    crafts.save()  # through save(), as the admin does: the search documents follow
+    assert titles(client.get("/ru/programmes/", {"q": "ремесло"})) == []
+    assert titles(client.get("/ru/programmes/", {"q": "рукоделие"})) == [
+        "Artisan support",
+        "Felt and leather workshops",
+    ]
+
+
+def test_a_new_title_word_joins_the_typo_vocabulary(client, crafts_and_film):
+    assert titles(client.get("/en/programmes/", {"q": "Kobyz"})) == []
+    ProgrammeFactory(title_en="Qobyz school")
+    assert titles(client.get("/en/programmes/", {"q": "Kobyz"})) == ["Qobyz school"]
+
+
+def test_spelt_alike_gives_the_same_similarities_on_every_database(crafts_and_film):
+    # pg_trgm's similarity (PostgreSQL's is a 4-byte float: rounded), q/k and y/i read as one.
+    alike = search.spelt_alike(["Tolkyn", "Толкын", "workshop", "zzzz"])
+    assert [[(word, round(similarity, 3)) for word, similarity in words] for words in alike] == [
+        [("tolqyn", 1.0)],
+        [("tolqyn", 1.0)],
+        [("workshops", 0.727)],
+        [],
+    ]
+
+
+def note(response) -> str:
+    """The text of the search page's note on how the words were read."""
+    match = re.search(r'<p class="search-note" id="search-note">(.*?)</p>', response.content.decode(), re.S)
+    assert match, "no note"
+    return html.unescape(re.sub(r"\s+", " ", match.group(1)).strip())
