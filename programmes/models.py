@@ -966,8 +966,9 @@ class SearchWord(models.Model):
     only, like SearchDocument): the vocabulary that a misspelt word is corrected against
     (search.spelt_alike), through a trigram index. A small table, so finding "tolqyn" for
     "Tolkyn" takes milliseconds, where comparing the query with the titles of 100,000
-    programmes took seconds. Words are added as documents are built and never removed; a word
-    no title uses any more only finds nothing."""
+    programmes took seconds. Words of published programmes are added as their documents are
+    built (a draft's never: the correction is printed on the page) and not removed; a word no
+    title uses any more only finds nothing."""
 
     word = models.TextField(primary_key=True)
 

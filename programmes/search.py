@@ -49,6 +49,7 @@ from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.utils import get_translation_fields
 
 from . import versioning
+from .choices import PublicationState
 from .transliteration import to_latin
 
 if TYPE_CHECKING:
@@ -352,15 +353,17 @@ def update_vectors(ids: Iterable[int] | None) -> None:
 def _rebuild(cursor, ids: list[int] | None) -> None:
     only_ids = ids is not None
     cursor.execute(vector_sql(only_ids), {"ids": ids} if only_ids else None)
-    # The title words join the vocabulary typos are corrected against (spelt_alike).
+    # The title words of published programmes join the vocabulary typos are corrected against
+    # (spelt_alike). Only published ones: the "Showing results for …" line prints the correction,
+    # so a draft's words there would reveal an unannounced title to anyone guessing its start.
     cursor.execute(
         "INSERT INTO programmes_searchword (word) SELECT DISTINCT w FROM programmes_programme p, "  # noqa: S608
         "unnest(tsvector_to_array(to_tsvector('simple', p.search_latin))) w "
         # Numbers are left out: there is nothing to correct in them.
-        + "WHERE w !~ '[0-9]' "
+        + "WHERE w !~ '[0-9]' AND p.state = %(published)s "
         + ("AND p.id = ANY(%(ids)s) " if only_ids else "")
         + "ON CONFLICT DO NOTHING",
-        {"ids": ids} if only_ids else None,
+        {"ids": ids, "published": PublicationState.PUBLISHED},
     )
 
 

@@ -42,12 +42,16 @@ _BATCH = 500
 def publish(programmes: QuerySet[Programme], *, user=None) -> int:
     """Make programmes public; returns how many changed state. Each leaves a line in its history,
     and alerts report them as new."""
-    return _update_with_history(
-        programmes.exclude(state=PublicationState.PUBLISHED),
+    ids = list(programmes.exclude(state=PublicationState.PUBLISHED).values_list("pk", flat=True))
+    changed = _update_with_history(
+        Programme.objects.filter(pk__in=ids),
         {"state": PublicationState.PUBLISHED, "published_at": timezone.now()},
         user,
         gettext("Published from the programme list."),
     )
+    # Their title words join the typo vocabulary now that they are public (search._rebuild).
+    search.update_vectors(ids)
+    return changed
 
 
 def archive(programmes: QuerySet[Programme], *, user=None) -> int:

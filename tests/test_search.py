@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from programmes import search
-from programmes.models import Sector
+from programmes import search, services
+from programmes.choices import PublicationState
+from programmes.models import Programme, Sector
 from tests.conftest import titles
 from tests.factories import (
     LocationFactory,
@@ -255,3 +256,20 @@ def note(response) -> str:
     match = re.search(r'<p class="search-note" id="search-note">(.*?)</p>', response.content.decode(), re.S)
     assert match, "no note"
     return html.unescape(re.sub(r"\s+", " ", match.group(1)).strip())
+
+
+def test_a_drafts_title_words_never_reach_the_typo_corrections(client, crafts_and_film):
+    # "Showing results for …" prints the correction: a draft's word there would reveal an
+    # unannounced title to anyone guessing its start. On both databases.
+    draft = ProgrammeFactory(
+        slug="secret", title_en="Zanzibarovich secret grant", state=PublicationState.DRAFT
+    )
+    ProgrammeFactory(slug="archived", title_en="Quixotrellum grant", state=PublicationState.ARCHIVED)
+    assert search.spelt_alike(["zanzibarovih", "quixotrelum", "Tolkyn"]) == [[], [], [("tolqyn", 1.0)]]
+    response = client.get("/en/programmes/", {"q": "zanzibarovih Tolkyn"})
+    assert titles(response) == ["Tolqyn Film Fund"]
+    assert note(response) == "Showing results for “zanzibarovih tolqyn”."
+    # Once it is published, its words are public and join the vocabulary.
+    services.publish(Programme.objects.filter(pk=draft.pk))
+    assert [word for word, _similarity in search.spelt_alike(["zanzibarovih"])[0]] == ["zanzibarovich"]
+    assert titles(client.get("/en/programmes/", {"q": "zanzibarovih"})) == ["Zanzibarovich secret grant"]
