@@ -11,7 +11,6 @@ cannot read the search page's warnings) and never a 500.
 """
 
 import math
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django import forms
@@ -37,7 +36,7 @@ from . import serializers, versioning
 from .caching import cached_page, cached_terms, count_in_window
 from .choices import Status
 from .filters import CURRENCY_CHOICES, PUBLIC_PARAMETERS, SORT_CHOICES, Problem, public_search
-from .middleware import client_ip
+from .middleware import client_ip, language_from_headers
 from .models import (
     ApplicantKind,
     BusinessSize,
@@ -110,12 +109,6 @@ def exception_handler(exc, context):
     if isinstance(exc, ParameterError):
         response.data["errors"] = exc.errors
     return response
-
-
-def _from_accept_language(request) -> str:
-    # Django's own choice without the language cookie (the pages' switcher sets it for people;
-    # a program's language is its Accept-Language header or ?lang=). Falls back to LANGUAGE_CODE.
-    return translation.get_language_from_request(SimpleNamespace(COOKIES={}, META=request.META))
 
 
 class LanguageField(forms.ChoiceField):
@@ -206,7 +199,7 @@ class PublicView(APIView):
 
     def dispatch(self, request, *args, **kwargs):
         asked = (request.GET.get("lang") or "").strip()
-        self.language = asked if asked in LANGUAGES else _from_accept_language(request)
+        self.language = asked if asked in LANGUAGES else language_from_headers(request)
         with translation.override(self.language):
             response = super().dispatch(request, *args, **kwargs)
             # Rendered here, in the language asked for (Django would render after it is reset).

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from types import SimpleNamespace
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
@@ -130,3 +131,11 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+def language_from_headers(request) -> str:
+    """Django's choice of language without the language cookie: for what other sites and programs
+    read (the API, the widget in a partner's frame), whose language is ``?lang=`` or their
+    Accept-Language header; the cookie is the pages' switcher's, for people. Falls back to
+    LANGUAGE_CODE."""
+    return translation.get_language_from_request(SimpleNamespace(COOKIES={}, META=request.META))

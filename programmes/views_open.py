@@ -7,6 +7,7 @@ published programmes, so "open" and every filter mean one thing everywhere.
 """
 
 import zlib
+from functools import wraps
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
@@ -26,6 +27,7 @@ from . import helper, opendata, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
 from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
+from .middleware import language_from_headers
 from .models import Location, OpenDataFile, Sector
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
@@ -46,10 +48,22 @@ def open_programmes(data) -> ProgrammeFilter:
     return public_search(widget_query(data))
 
 
-def _asked_language(request) -> str:
-    """``?lang=kk|ru|en``; otherwise the language LocaleMiddleware chose (Accept-Language)."""
-    asked = request.GET.get("lang", "")
-    return asked if asked in LANGUAGE_CODES else get_language()
+def _in_asked_language(view):
+    """Run the widget in ``?lang=`` or the frame's Accept-Language, never the language cookie:
+    a page cached for one visitor's cookie must not be served to another's (the cache key names
+    the active language), and a proxy in front can only vary on headers."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        asked = request.GET.get("lang", "")
+        language = asked if asked in LANGUAGE_CODES else language_from_headers(request)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+    return wrapper
 
 
 def _names(terms) -> str:
@@ -63,26 +77,26 @@ def _names(terms) -> str:
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 @require_GET
+@_in_asked_language
 @cached_page(parameters=(*PUBLIC_PARAMETERS, "lang"))
 def widget(request):
-    with translation.override(_asked_language(request)):
-        filterset = open_programmes(request.GET)
-        selection = filterset.selection()
-        data = filterset.form.cleaned_data
-        query = widget_query(request.GET)
-        search_page = reverse("programmes:list") + "?" + query.urlencode()
-        return render(
-            request,
-            "programmes/widget.html",
-            {
-                "programmes": selection.results[:WIDGET_LIMIT],
-                "total": selection.counts.total,
-                "sectors": _names(data.get("sector") or []),
-                "places": _names(data.get("city") or []),
-                "more_url": request.build_absolute_uri(search_page),
-                "site_url": request.build_absolute_uri(reverse("programmes:home")),
-            },
-        )
+    filterset = open_programmes(request.GET)
+    selection = filterset.selection()
+    data = filterset.form.cleaned_data
+    query = widget_query(request.GET)
+    search_page = reverse("programmes:list") + "?" + query.urlencode()
+    return render(
+        request,
+        "programmes/widget.html",
+        {
+            "programmes": selection.results[:WIDGET_LIMIT],
+            "total": selection.counts.total,
+            "sectors": _names(data.get("sector") or []),
+            "places": _names(data.get("city") or []),
+            "more_url": request.build_absolute_uri(search_page),
+            "site_url": request.build_absolute_uri(reverse("programmes:home")),
+        },
+    )
 
 
 # --- Embed the directory ----------------------------------------------------------------------------

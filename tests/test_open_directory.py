@@ -197,9 +197,19 @@ def test_widget_speaks_the_asked_language_and_links_back_in_a_new_tab(client, ca
     assert html.count("<a ") == 3
 
 
-def test_widget_without_a_language_follows_the_browser(client, catalogue):
+def test_widget_without_a_language_follows_the_browser_never_the_cookie(client, catalogue):
     response = client.get("/widget/?sector=film", HTTP_ACCEPT_LANGUAGE="ru")
     assert '<html lang="ru">' in response.content.decode()
+    assert (response["Content-Language"], response["Vary"]) == ("ru", "Accept-Language")
+    # The site's language cookie (a visitor of ours, inside a partner's frame) is not read: a copy
+    # cached for it would be served to the next visitor with the same Accept-Language.
+    client.cookies["django_language"] = "kk"
+    for accept, language in (("en", "en"), ("ru", "ru")):
+        response = client.get("/widget/?sector=film", HTTP_ACCEPT_LANGUAGE=accept)
+        assert f'<html lang="{language}">' in response.content.decode()
+        assert response["Content-Language"] == language
+    response = client.get("/widget/?sector=film&lang=en", HTTP_ACCEPT_LANGUAGE="ru")
+    assert (response["Content-Language"], '<html lang="en">' in response.content.decode()) == ("en", True)
 
 
 def test_widget_may_be_framed_by_any_site_and_sets_no_cookie(client, catalogue):
