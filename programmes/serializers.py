@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .choices import Currency, DeadlineType, LocationKind, OrganisationKind, Status
-from .templatetags.directory import translated, web_url
+from .templatetags.directory import rich_text, translated, web_url
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -27,6 +27,14 @@ class TranslatedText(serializers.Field):
 
     def to_representation(self, instance):
         return translated(instance, self.translated_field).value
+
+
+class SanitisedHtml(TranslatedText):
+    """A translated Markdown text as the programme page shows it: HTML through the page's own
+    allowlist (templatetags.directory.rich_text), safe to insert into another site's page."""
+
+    def to_representation(self, instance):
+        return str(rich_text(super().to_representation(instance)))
 
 
 @extend_schema_field({"type": "number", "nullable": True})
@@ -226,14 +234,25 @@ class ProgrammeSerializer(serializers.Serializer):
         return [language for language in LANGUAGES if (getattr(programme, f"title_{language}") or "").strip()]
 
 
+# Markdown may carry raw HTML (as Markdown allows): a client rendering it must sanitise it, or
+# take the *_html field, which is what the programme page shows.
+_RAW = " as staff typed it; it may contain raw HTML, so sanitise what you render, or use the `_html` field"
+_SAFE = (
+    ", sanitised as the programme page shows it (paragraphs, lists, emphasis, http(s) and mailto links only)"
+)
+
+
 class ProgrammeDetailSerializer(ProgrammeSerializer):
     """A published programme with its long texts (Markdown, as typed by staff)."""
 
     TEXTS = ("title", "summary", "description", "eligibility", "how_to_apply")
 
-    description = TranslatedText("description", help_text="What it offers (Markdown).")
-    eligibility = TranslatedText("eligibility", help_text="Who can apply (Markdown).")
-    how_to_apply = TranslatedText("how_to_apply", help_text="How to apply (Markdown).")
+    description = TranslatedText("description", help_text=f"What it offers (Markdown{_RAW}).")
+    eligibility = TranslatedText("eligibility", help_text=f"Who can apply (Markdown{_RAW}).")
+    how_to_apply = TranslatedText("how_to_apply", help_text=f"How to apply (Markdown{_RAW}).")
+    description_html = SanitisedHtml("description", help_text=f"`description` as HTML{_SAFE}.")
+    eligibility_html = SanitisedHtml("eligibility", help_text=f"`eligibility` as HTML{_SAFE}.")
+    how_to_apply_html = SanitisedHtml("how_to_apply", help_text=f"`how_to_apply` as HTML{_SAFE}.")
     contact = serializers.CharField(read_only=True, help_text="Contact for questions (may be empty).")
 
 

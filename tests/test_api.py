@@ -325,6 +325,11 @@ def test_detail_has_the_long_texts(client, catalogue):
     assert data["eligibility"] == "Студии Казахстана."
     assert data["how_to_apply"] == ""
     assert data["contact"] == "info@tolqyn.example.kz"
+    assert (data["description_html"], data["eligibility_html"], data["how_to_apply_html"]) == (
+        "<p><strong>Up to</strong> five films.</p>",
+        "<p>Студии Казахстана.</p>",
+        "",
+    )
     assert data["text_languages"] == {
         "title": "en",
         "summary": "en",
@@ -332,6 +337,21 @@ def test_detail_has_the_long_texts(client, catalogue):
         "eligibility": "ru",
         "how_to_apply": "en",
     }
+
+
+def test_long_texts_come_sanitised_beside_the_markdown(client, catalogue):
+    # Markdown may carry raw HTML; a partner rendering it with a common renderer would run it.
+    programme = catalogue["film-grant"]
+    programme.description_en = (
+        "Grants. <img src=x onerror=alert(1)> [click](javascript:alert(1)) [site](https://example.kz)"
+    )
+    programme.save()
+    _response, data = api(client, "/api/v1/programmes/film-grant/")
+    assert data["description"] == programme.description_en
+    assert data["description_html"] == (
+        '<p>Grants.  <a rel="nofollow noopener">click</a> '
+        '<a href="https://example.kz" rel="nofollow noopener">site</a></p>'
+    )
 
 
 # --- Taxonomies ----------------------------------------------------------------------------------
