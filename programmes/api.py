@@ -10,6 +10,7 @@ parameter is a 400 naming it, in the language asked for, never an ignored value 
 cannot read the search page's warnings) and never a 500.
 """
 
+import hashlib
 import math
 from urllib.parse import urlencode
 
@@ -220,7 +221,10 @@ class PublicView(APIView):
     def get(self, request, *args, **kwargs):
         # One version per request (versioning.pinned): the ETag, the cache key and the data agree.
         version = versioning.current()
-        etag = f'W/"{REVISION}.{version.key}.{timezone.localdate():%Y%m%d}.{self.language}"'
+        # The address is part of it: an ETag says "this answer, to this request" (one taken from
+        # another address must not turn a 404 or a 400 into a 304).
+        address = hashlib.blake2b(request._request.get_full_path().encode(), digest_size=6).hexdigest()
+        etag = f'W/"{REVISION}.{version.key}.{timezone.localdate():%Y%m%d}.{self.language}.{address}"'
         response = get_conditional_response(request._request, etag=etag)
         if response is None:
             build = cached_page(parameters=self.parameters)(self.build)

@@ -3,6 +3,7 @@ taxonomies, languages, CORS, ETags, errors, the rate limit, and its OpenAPI sche
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -448,13 +449,23 @@ def test_etag_answers_304_until_the_directory_changes(client, catalogue):
     response, data = api(client, f"{LIST}?sector=film")
     etag = response["ETag"]
     assert etag.startswith('W/"')
-    assert etag.endswith('.20260301.en"')  # the version, Almaty's day and the language
+    # The version, Almaty's day, the language and (hashed) the address.
+    assert re.fullmatch(r'W/"1\.[0-9a-f]+\.\d+\.20260301\.en\.[0-9a-f]{12}"', etag)
     assert response["Cache-Control"] == "no-cache"
     again = client.get(f"{LIST}?sector=film", headers={"accept-language": "en", "if-none-match": etag})
     assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
     # Another language is another representation.
     russian = client.get(f"{LIST}?sector=film", headers={"accept-language": "ru", "if-none-match": etag})
     assert russian.status_code == 200
+    # Another address too: an ETag taken elsewhere never turns a 404 or a 400 into a 304.
+    for other, status in (
+        (f"{LIST}?sector=music", 200),
+        ("/api/v1/programmes/no-such/", 404),
+        (f"{LIST}?page=0", 400),
+    ):
+        assert (
+            client.get(other, headers={"accept-language": "en", "if-none-match": etag}).status_code == status
+        )
     programme = catalogue["film-grant"]
     programme.title_en = "Film Grant 2026"
     programme.save()
