@@ -968,7 +968,7 @@ class SearchWord(models.Model):
     "Tolkyn" takes milliseconds, where comparing the query with the titles of 100,000
     programmes took seconds. Words of published programmes are added as their documents are
     built (a draft's never: the correction is printed on the page) and not removed; a word no
-    title uses any more only finds nothing."""
+    published programme has any more is never offered as a correction (search.spelt_alike)."""
 
     word = models.TextField(primary_key=True)
 

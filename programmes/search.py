@@ -648,6 +648,13 @@ def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
                     WHERE s.word %% q.word OR translate(s.word, %(from)s, %(to)s) %% q.folded
                 ) a
                 WHERE a.similarity >= %(threshold)s
+                  -- Only a word some published programme has: the vocabulary keeps the words
+                  -- of programmes since withdrawn or renamed, and the page prints the correction.
+                  AND EXISTS (
+                      SELECT FROM programmes_searchdocument d
+                      JOIN programmes_programme p ON p.id = d.programme_id
+                      WHERE d.whole @@ quote_literal(a.word)::tsquery AND p.state = %(published)s
+                  )
                 ORDER BY 2 DESC, 1 LIMIT %(limit)s
             ) w
             ORDER BY q.n, w.similarity DESC, w.word
@@ -659,6 +666,7 @@ def spelt_alike(terms: list[str]) -> list[list[tuple[str, float]]]:
                 "to": _SPELLING_VARIANTS[1],
                 "threshold": TYPO_SIMILARITY,
                 "limit": TYPO_CORRECTIONS,
+                "published": PublicationState.PUBLISHED,
             },
         )
         rows = cursor.fetchall()

@@ -273,3 +273,9 @@ def test_a_drafts_title_words_never_reach_the_typo_corrections(client, crafts_an
     services.publish(Programme.objects.filter(pk=draft.pk))
     assert [word for word, _similarity in search.spelt_alike(["zanzibarovih"])[0]] == ["zanzibarovich"]
     assert titles(client.get("/en/programmes/", {"q": "zanzibarovih"})) == ["Zanzibarovich secret grant"]
+    # Withdrawn again (or renamed), its words are no correction any more, though the vocabulary
+    # keeps them on PostgreSQL.
+    services.archive(Programme.objects.filter(pk=draft.pk))
+    assert search.spelt_alike(["zanzibarovih", "Tolkyn"]) == [[], [("tolqyn", 1.0)]]
+    response = client.get("/en/programmes/", {"q": "zanzibarovih Tolkyn"})
+    assert note(response) == "Showing results for “zanzibarovih tolqyn”."
