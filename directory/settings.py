@@ -18,13 +18,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_bool(name: str, default: bool = False) -> bool:
     # A typo ("ture", "enabled") must not quietly turn DEBUG or an HTTPS redirect off: refuse to start.
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():  # "SECURE_SSL_REDIRECT=" in an .env file: not set
         return default
     word = value.strip().lower()
     if word in _TRUE:
@@ -32,7 +32,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     if word in _FALSE:
         return False
     raise ImproperlyConfigured(
-        f"{name}={value!r} is not a yes/no value; use one of {', '.join(sorted(_TRUE | _FALSE - {''}))}."
+        f"{name}={value!r} is not a yes/no value; use one of {', '.join(sorted(_TRUE | _FALSE))}."
     )
 
 

@@ -225,10 +225,15 @@ class PublicView(APIView):
         # another address must not turn a 404 or a 400 into a 304).
         address = hashlib.blake2b(request._request.get_full_path().encode(), digest_size=6).hexdigest()
         etag = f'W/"{REVISION}.{version.key}.{timezone.localdate():%Y%m%d}.{self.language}.{address}"'
-        response = get_conditional_response(request._request, etag=etag)
+        # "*" matches any current answer, but whether this address has one is only known once
+        # it is built (a 404 or a 400 is not "not modified").
+        star = request.headers.get("If-None-Match", "").strip() == "*"
+        response = None if star else get_conditional_response(request._request, etag=etag)
         if response is None:
             build = cached_page(parameters=self.parameters)(self.build)
             response = build(request._request, *args, **kwargs)
+            if star:  # Django answers 304 only to a 2xx response
+                response = get_conditional_response(request._request, etag=etag, response=response)
         if response.status_code in (200, 304):
             response["ETag"] = etag
             # Stored by browsers and proxies, but asked again each time (304 while unchanged):

@@ -613,6 +613,11 @@ def build(file_type: str, *, force: bool = False) -> Built | None:
         rows = write_json(sink, today, version.key, built_at)
     content = sink.close()
     with transaction.atomic():
+        # Two runs may overlap (a slow build while cron starts the next): the one that started
+        # later read the newer directory, so an earlier start never replaces a later one's file.
+        # Rows only go from older to newer: a run keeps nothing older than its own start.
+        if OpenDataFile.objects.filter(file_type=file_type, built_at__gt=built_at).exists():
+            return None
         stored = OpenDataFile.objects.create(
             file_type=file_type,
             version=version.key,
@@ -623,5 +628,7 @@ def build(file_type: str, *, force: bool = False) -> Built | None:
             digest=sink.sha256.hexdigest(),
             content=content,
         )
-        OpenDataFile.objects.filter(file_type=file_type).exclude(pk=stored.pk).delete()
+        OpenDataFile.objects.filter(file_type=file_type, built_at__lte=built_at).exclude(
+            pk=stored.pk
+        ).delete()
     return Built(stored, time.monotonic() - started, len(content))

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.http import http_date
 from django.utils.translation import get_language, gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import helper, opendata, versioning
 from .caching import cached_page, cached_terms
@@ -76,7 +76,7 @@ def _names(terms) -> str:
 # session or CSRF token is read or set: the page is the same for everyone, and cacheable.
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
-@require_GET
+@require_safe
 @_in_asked_language
 @cached_page(parameters=(*PUBLIC_PARAMETERS, "lang"))
 def widget(request):
@@ -166,7 +166,7 @@ def can_i_apply(request):
 CHUNK = 64 * 1024
 
 
-@require_GET
+@require_safe
 def open_data_download(request, file_type):
     """The whole published directory in one file, as build_open_data last stored it: the same
     file for every worker, never built in a request. A file older than the directory's current

@@ -457,6 +457,15 @@ def test_etag_answers_304_until_the_directory_changes(client, catalogue):
     # Another language is another representation.
     russian = client.get(f"{LIST}?sector=film", headers={"accept-language": "ru", "if-none-match": etag})
     assert russian.status_code == 200
+    # "*" matches only an answer that exists.
+    for other, status in (
+        ("/api/v1/programmes/no-such/", 404),
+        (f"{LIST}?page=0", 400),
+        (f"{LIST}?sector=film", 304),
+    ):
+        assert (
+            client.get(other, headers={"accept-language": "en", "if-none-match": "*"}).status_code == status
+        )
     # Another address too: an ETag taken elsewhere never turns a 404 or a 400 into a 304.
     for other, status in (
         (f"{LIST}?sector=music", 200),

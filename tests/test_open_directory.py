@@ -686,6 +686,15 @@ def test_force_rebuilds_every_file(catalogue):
     assert not first & set(OpenDataFile.objects.values_list("pk", flat=True))
 
 
+def test_a_build_that_started_earlier_never_replaces_a_later_ones_file(catalogue):
+    # Two overlapping runs: the slower one started first, on an older directory.
+    build_open_data()
+    later = OpenDataFile.objects.get(file_type="csv")
+    OpenDataFile.objects.filter(pk=later.pk).update(built_at=later.built_at + datetime.timedelta(hours=1))
+    assert opendata.build("csv", force=True) is None
+    assert list(OpenDataFile.objects.filter(file_type="csv").values_list("pk", flat=True)) == [later.pk]
+
+
 @pytest.mark.parametrize("file_type", ["csv", "xlsx", "json"])
 def test_a_change_is_served_after_the_next_build_and_the_old_file_until_then(client, built, file_type):
     url = f"/open-data/programmes.{file_type}"
@@ -939,3 +948,12 @@ def test_widget_shows_a_new_programme_at_once(client, catalogue, places):
         "Almaty Music Grant",
         "Another Music Grant",
     ]
+
+
+def test_head_is_answered_like_get_on_the_widget_and_the_downloads(client, built):
+    # Link checkers and `curl -I` ask with HEAD.
+    widget = client.head("/widget/?sector=film")
+    download = client.head("/open-data/programmes.csv")
+    assert (widget.status_code, widget.content, download.status_code) == (200, b"", 200)
+    assert download["ETag"] == client.get("/open-data/programmes.csv")["ETag"]
+    assert client.post("/widget/").status_code == 405

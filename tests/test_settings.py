@@ -62,7 +62,7 @@ def test_yes_no_settings_accept_the_usual_words_in_any_case():
     for yes, no, expected in (
         ("YES", "off", "True False"),
         (" 0 ", "On", "False True"),
-        ("", "true", "False True"),
+        ("", "true", "True True"),  # empty: the default (on when DEBUG is off)
     ):
         result = _run(
             "manage.py",
