@@ -11,11 +11,13 @@ import re
 import uuid
 import zoneinfo
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote
 
 import openpyxl
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.template.defaultfilters import filesizeformat
@@ -24,7 +26,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from programmes import opendata, versioning
+from programmes import helper, opendata, versioning
 from programmes.choices import DeadlineType, PublicationState
 from programmes.models import OpenDataFile
 from tests import factories
@@ -957,3 +959,12 @@ def test_head_is_answered_like_get_on_the_widget_and_the_downloads(client, built
     assert (widget.status_code, widget.content, download.status_code) == (200, b"", 200)
     assert download["ETag"] == client.get("/open-data/programmes.csv")["ETag"]
     assert client.post("/widget/").status_code == 405
+
+
+def test_the_helpers_answers_name_terms_the_taxonomy_has():
+    # The helper maps answers onto slugs in code: a slug the taxonomy lost would silently drop
+    # that filter and suggest everything.
+    taxonomy = json.loads((Path(settings.BASE_DIR) / "fixtures" / "taxonomy.json").read_text())
+    slugs = {kind: {term["slug"] for term in terms} for kind, terms in taxonomy.items()}
+    assert set(helper.APPLICANTS) <= slugs["applicant_kinds"]
+    assert {slug for need in helper.NEEDS.values() for slug in need.types} <= slugs["programme_types"]
