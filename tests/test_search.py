@@ -4,6 +4,10 @@ import html
 import re
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from programmes import search, services
 from programmes.choices import PublicationState
@@ -279,3 +283,38 @@ def test_a_drafts_title_words_never_reach_the_typo_corrections(client, crafts_an
     assert search.spelt_alike(["zanzibarovih", "Tolkyn"]) == [[], [("tolqyn", 1.0)]]
     response = client.get("/en/programmes/", {"q": "zanzibarovih Tolkyn"})
     assert note(response) == "Showing results for “zanzibarovih tolqyn”."
+
+
+@pytest.mark.postgres
+@hypothesis_settings(
+    max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+@given(
+    titles_=st.lists(
+        st.lists(st.text("aiklnoqrsty", min_size=3, max_size=8), min_size=1, max_size=2),
+        min_size=1,
+        max_size=4,
+    ),
+    asked=st.lists(st.text("aiklnoqrsty", min_size=3, max_size=8), min_size=1, max_size=3),
+)
+def test_sqlite_typo_similarity_agrees_with_postgresql(db, titles_, asked):
+    """SQLite's trigram vocabulary (search._Vocabulary) restates pg_trgm's similarity with q/k
+    and y/i read as one: on random words, it offers the same corrections with the same
+    similarities as PostgreSQL's query over the same published titles (four words or fewer a
+    title set, so TYPO_CORRECTIONS never cuts between ties)."""
+    with transaction.atomic():  # each example's programmes rolled back at its end
+        organisation = OrganisationFactory(name_en="x", name_ru="x", name_kk="x")
+        for number, words in enumerate(titles_):
+            ProgrammeFactory(slug=f"t{number}", title_en=" ".join(words), organisation=organisation)
+        published = Programme.objects.published().values_list("search_latin", flat=True)
+        vocabulary = search._Vocabulary(
+            word
+            for text in published
+            for word in search._WORD.findall(text)
+            if not search._DIGIT.search(word)
+        )
+        on_postgresql = search.spelt_alike(asked)
+        in_python = [vocabulary.alike(word) for word in search._typo_words(asked)]
+        transaction.set_rollback(True)
+    rounded = [sorted((w, round(s, 3)) for w, s in words) for words in on_postgresql]
+    assert rounded == [sorted((w, round(s, 3)) for w, s in words) for words in in_python]
