@@ -142,7 +142,7 @@ class ListParameters(forms.Form):
 
 def _present(query):
     """The query string without empty values: the search form sends every field, and the
-    search page reads ``?q=&sector=film`` as ``?sector=film`` (views._tidied_address)."""
+    search page reads ``?q=&sector=film`` as ``?sector=film`` (views._without_empty_parameters)."""
     present = query.copy()
     for name, values in query.lists():
         kept = [value for value in values if value.strip()]

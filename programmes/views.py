@@ -31,7 +31,6 @@ from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, normalise
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
-from .search import MAX_QUERY_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -72,22 +71,20 @@ def home(request):
     )
 
 
-def _tidied_address(request):
+def _without_empty_parameters(request):
     """The search form sends every field, filled in or not (``?q=&amount_min=&sort=relevance``):
     such an address is redirected to itself without the empty ones, so that the address a
-    visitor shares, bookmarks or sees is the search they made. A value longer than any search
-    reads (MAX_QUERY_LENGTH) is cut there too: the page repeats its words a dozen times (title,
-    form, chips, links), and each such page would be cached. None when there is nothing to do."""
+    visitor shares, bookmarks or sees is the search they made. None when there is none."""
     pairs = [(name, value) for name, values in request.GET.lists() for value in values]
-    kept = [(name, value[:MAX_QUERY_LENGTH]) for name, value in pairs if value.strip()]
-    if kept == pairs:
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) == len(pairs):
         return None
     return HttpResponseRedirect(request.path + (f"?{urlencode(kept)}" if kept else ""))
 
 
 @cached_page(parameters=PUBLIC_PARAMETERS)
 def programme_list(request):
-    if (redirected := _tidied_address(request)) is not None:
+    if (redirected := _without_empty_parameters(request)) is not None:
         return redirected
     filterset = public_search(request.GET)
     warnings = filterset.warnings
