@@ -234,6 +234,7 @@ def _storable(request, response) -> bool:
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (session is not None and session.accessed)
+        and "no-store" not in response.get("Cache-Control", "")
     )
 
 

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -91,7 +92,7 @@ def programme_list(request):
     selection = filterset.selection()
     matched = selection.matched
     page = _page(request, selection.results, warnings)
-    return render(
+    response = render(
         request,
         "programmes/programme_list.html",
         {
@@ -110,6 +111,12 @@ def programme_list(request):
             "matched": matched,
         },
     )
+    if warnings:
+        # A page about bad input is built for whoever asked, not kept: it repeats what was typed
+        # (30,000 characters of words made a 430 kB page), and each variation would take a place
+        # in the cache that real searches use (caching._storable reads no-store).
+        add_never_cache_headers(response)
+    return response
 
 
 PUBLIC_EXPORT_FORMATS = {"csv": resources.CSV, "xlsx": resources.XLSX}

@@ -439,6 +439,12 @@ def test_too_long_search_text_is_ignored_with_a_message(client, catalogue):
         "Search words: Ensure this value has at most 200 characters (it has 5000). The value was ignored."
     ]
     assert titles(response) == DEFAULT_ORDER
+    # A page about bad input is not kept in the cache (each variation would take a place there),
+    # nor by the browser; a good search is.
+    assert "no-store" in response["Cache-Control"]
+    assert search(client, "q=" + "a" * 5000).context is not None  # built again, not from the cache
+    assert search(client, "sector=film").context is not None
+    assert search(client, "sector=film").context is None  # the second time, from the cache
 
 
 def test_status_filter_shows_counts_under_the_other_filters(client, catalogue):
