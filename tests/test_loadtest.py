@@ -50,11 +50,19 @@ def test_the_load_test_lists_every_value_it_sends():
     assert set(_constants()) == {*PARAMETERS, "WORDS", "LANGUAGES"}
 
 
-@pytest.mark.parametrize(("name", "parameter"), PARAMETERS.items())
-def test_every_filter_value_of_the_load_test_is_known(demo_taxonomy, name, parameter):
-    for value in _constants()[name]:
-        filterset = ProgrammeFilter(QueryDict(f"{parameter}={value}"), queryset=Programme.objects.all())
-        assert filterset.warnings == [], (parameter, value)
+def test_every_filter_value_of_the_load_test_is_known(demo_taxonomy):
+    # One test for every list: loading the demo content once, not eight times (7 s each on PostgreSQL).
+    constants = _constants()
+    unknown = [
+        (parameter, value, filterset.warnings)
+        for name, parameter in PARAMETERS.items()
+        for value in constants[name]
+        if (
+            filterset := ProgrammeFilter(QueryDict(f"{parameter}={value}"), queryset=Programme.objects.all())
+        ).warnings
+    ]
+    assert unknown == []
+    assert sum(len(constants[name]) for name in PARAMETERS) > len(PARAMETERS)  # something was checked
 
 
 def test_words_come_in_every_language_the_visitors_use():
