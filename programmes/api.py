@@ -37,7 +37,7 @@ from . import serializers, versioning
 from .caching import cached_page, cached_terms, count_in_window
 from .choices import Status
 from .filters import CURRENCY_CHOICES, PUBLIC_PARAMETERS, SORT_CHOICES, Problem, public_search
-from .middleware import client_ip, language_from_headers
+from .middleware import asked_language, client_ip
 from .models import (
     ApplicantKind,
     BusinessSize,
@@ -199,8 +199,7 @@ class PublicView(APIView):
     parameters: tuple[str, ...] = ("lang",)
 
     def dispatch(self, request, *args, **kwargs):
-        asked = (request.GET.get("lang") or "").strip()
-        self.language = asked if asked in LANGUAGES else language_from_headers(request)
+        self.language = asked_language(request)
         with translation.override(self.language):
             response = super().dispatch(request, *args, **kwargs)
             # Rendered here, in the language asked for (Django would render after it is reset).

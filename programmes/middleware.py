@@ -139,3 +139,10 @@ def language_from_headers(request) -> str:
     Accept-Language header; the cookie is the pages' switcher's, for people. Falls back to
     LANGUAGE_CODE."""
     return translation.get_language_from_request(SimpleNamespace(COOKIES={}, META=request.META))
+
+
+def asked_language(request) -> str:
+    """``?lang=kk|ru|en`` (surrounding spaces ignored), else ``language_from_headers``: the
+    language of what other sites and programs read (the API, the widget)."""
+    asked = request.GET.get("lang", "").strip()
+    return asked if asked in dict(settings.LANGUAGES) else language_from_headers(request)

@@ -27,7 +27,7 @@ from . import helper, opendata, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
 from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
-from .middleware import language_from_headers
+from .middleware import asked_language
 from .models import Location, OpenDataFile, Sector
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
@@ -55,8 +55,7 @@ def _in_asked_language(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        asked = request.GET.get("lang", "")
-        language = asked if asked in LANGUAGE_CODES else language_from_headers(request)
+        language = asked_language(request)
         with translation.override(language):
             response = view(request, *args, **kwargs)
         response["Content-Language"] = language
