@@ -968,3 +968,19 @@ def test_the_helpers_answers_name_terms_the_taxonomy_has():
     slugs = {kind: {term["slug"] for term in terms} for kind, terms in taxonomy.items()}
     assert set(helper.APPLICANTS) <= slugs["applicant_kinds"]
     assert {slug for need in helper.NEEDS.values() for slug in need.types} <= slugs["programme_types"]
+
+
+def test_helper_query_count_does_not_grow_with_suggestions(client, catalogue):
+    # reasons() reads each suggestion's places, sectors and types: from the cards' links, not a
+    # query per programme.
+    client.get("/en/can-i-apply/?need=grant")  # the search index is built once
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return len(queries), response.content.decode().count('class="reasons"')
+
+    few = count("/en/can-i-apply/?city=almaty&sector=music&need=grant")
+    many = count("/en/can-i-apply/?city=almaty&need=grant")
+    assert 0 < few[1] < many[1]
+    assert few[0] == many[0]
