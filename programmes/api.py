@@ -1,7 +1,7 @@
 """The public, read-only JSON API under /api/v1/ (Django REST Framework; schema by drf-spectacular).
 
 It serves what the pages serve, defined where the pages define it: the search page's FilterSet
-and in-memory index (``filters.public_search``), so a list equals the search page's results for
+and in-memory index (``selectors.search_page``), so a list equals the search page's results for
 the same parameters; ``published()`` and ``with_status()``; the cached term lists; pages cached
 under the directory version (``caching.cached_page``), and an ETag made of that version.
 
@@ -33,10 +33,10 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import serializers, versioning
+from . import selectors, serializers, versioning
 from .caching import cached_page, cached_terms, count_in_window
 from .choices import Status
-from .filters import CURRENCY_CHOICES, PUBLIC_PARAMETERS, SORT_CHOICES, Problem, public_search
+from .filters import CURRENCY_CHOICES, PUBLIC_PARAMETERS, SORT_CHOICES, Problem
 from .middleware import asked_language, client_ip
 from .models import (
     ApplicantKind,
@@ -434,9 +434,9 @@ class ProgrammeList(PublicView):
     def build(self, request):
         query = _present(request.GET)
         parameters = ListParameters(query)
-        search = public_search(query)
+        search = selectors.search_page(query)
         errors = {name: list(messages) for name, messages in parameters.errors.items()}
-        for problem in search.problems():
+        for problem in search.filterset.problems():
             errors.setdefault(problem.parameter, []).append(_problem_message(problem))
         if errors:
             raise ParameterError(errors)

@@ -20,8 +20,9 @@ from django.utils.translation import get_language, gettext
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET
 
+from . import selectors
 from .caching import cached_page
-from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
+from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query
 from .models import Programme
 from .text import clean_text
 
@@ -30,7 +31,7 @@ CALENDAR_LIMIT = 500
 
 
 def _search(request) -> ProgrammeFilter:
-    return public_search(request.GET)
+    return selectors.search_page(request.GET).filterset
 
 
 def _query(request) -> str:
@@ -184,7 +185,9 @@ def programme_calendar(request, slug):
 def search_calendar(request):
     """The closing dates, from today on, of every programme a search finds."""
     today = timezone.localdate()
-    programmes = _search(request).qs.filter(closes_on__gte=today).order_by("closes_on", "pk")
+    programmes = (
+        selectors.programme_list(request.GET).filter(closes_on__gte=today).order_by("closes_on", "pk")
+    )
     calendar = _calendar(gettext("Programme deadlines"))
     for programme in programmes[:CALENDAR_LIMIT]:
         url = request.build_absolute_uri(programme.get_absolute_url())

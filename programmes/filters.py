@@ -6,40 +6,26 @@ number drops that parameter, and each drop is reported in ``ProgrammeFilter.warn
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_filters
-import numpy as np
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import index, money, search
-from .caching import cached_terms
-from .choices import LocationKind, Status
-from .models import (
-    ApplicantKind,
-    BusinessSize,
-    ExchangeRate,
-    Location,
-    Organisation,
-    Programme,
-    ProgrammeType,
-    Sector,
-)
-from .text import collation_key
+from . import facets, money, search
+from .choices import Status
+from .models import ExchangeRate, Programme
 
 # Programmes whose dates no source states are shown too: hiding them would hide that they exist.
 DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING, Status.UNKNOWN)
 
-TERM_FACETS = tuple(search.TERM_LINKS)
 # A shared link will not carry more values than this per parameter; more is noise or abuse.
 MAX_VALUES_PER_PARAMETER = 40
 MAX_AMOUNT = Decimal("1e15")
@@ -129,12 +115,7 @@ class AmountFilter(django_filters.RangeFilter):
 # The parameters a saved search (alert) keeps: everything but the page and the order.
 SAVED_PARAMETERS = (
     "q",
-    "type",
-    "sector",
-    "city",
-    "applicant",
-    "business_size",
-    "organisation",
+    *(facet.parameter for facet in facets.FACETS),
     "amount_min",
     "amount_max",
     "amount_unstated",
@@ -142,7 +123,7 @@ SAVED_PARAMETERS = (
     "status",
     "closing_within",
 )
-_SLUG_PARAMETERS = {"type", "sector", "city", "applicant", "business_size", "organisation"}
+_SLUG_PARAMETERS = {facet.parameter for facet in facets.FACETS}
 # Every parameter the search page reads. Anything else is dropped from the page's own links
 # and from its cache key (known_query): a query string with hundreds of made-up parameters
 # must not be copied into every link of the page, nor make each such page a cache entry.
@@ -176,27 +157,6 @@ def normalised_query(data) -> str:
 
 
 @dataclass
-class Counts:
-    total: int = 0
-    terms: dict[str, dict[int, int]] = dataclasses.field(
-        default_factory=lambda: {name: {} for name in (*TERM_FACETS, "organisation")}
-    )
-    places: dict[int, int] = dataclasses.field(
-        default_factory=dict
-    )  # location id: programmes (nationwide aside)
-    nationwide: int = 0
-    statuses: dict[str, int] = dataclasses.field(default_factory=dict)
-
-
-@dataclass
-class Selection:
-    counts: Counts
-    results: index.Results
-    # What the words found, and by which step (search.Match); None without words.
-    matched: search.Match | None = None
-
-
-@dataclass
 class Chip:
     """An active filter value at the top of the results: its words, and the search's query
     string ("?…", or "" for none) without that one value."""
@@ -205,22 +165,12 @@ class Chip:
     query: str
 
 
-@dataclass
-class Suggestion:
-    """A change to an empty search (a filter removed, closed programmes included): its words,
-    the query string of the changed search, and how many programmes that search lists."""
-
-    label: str
-    query: str
-    count: int
-
-
 # The cleaned parameter a hint or chip removes, and the query-string parameters it was read
 # from (the amount's bounds share one cleaned value).
 _RAW_PARAMETERS = {"amount": ("amount_min", "amount_max", "amount_unstated")}
 
 
-def _statuses(data: dict) -> list[str]:
+def shown_statuses(data: dict) -> list[str]:
     """The statuses a search with cleaned ``data`` shows: those chosen; by default open,
     upcoming and "dates not published"; all of them (empty: no status condition) when only
     "closing within" is given, which implies open."""
@@ -230,7 +180,7 @@ def _statuses(data: dict) -> list[str]:
     return list(DEFAULT_STATUSES)
 
 
-def _query_string(query: QueryDict) -> str:
+def query_string(query: QueryDict) -> str:
     return "?" + query.urlencode() if query else ""
 
 
@@ -250,65 +200,15 @@ class Problem:
     detail: str
 
 
-@dataclass
-class FacetGroup:
-    name: str
-    label: str
-    options: list
-
-
-@dataclass
-class FacetOption:
-    slug: str
-    name: str
-    count: int
-    selected: bool
-    depth: int = 0
-
-
 def _amount(value: Decimal) -> str:
     return formats.number_format(value, 0, force_grouping=True)
-
-
-def places_in_name_order(locations: list[Location]) -> list[Location]:
-    """Regions and the cities without a region by their name in the page's language (staff's
-    ``position`` first), each region followed by its cities in the same order."""
-    language = get_language()
-
-    def key(loc):
-        return (loc.position, collation_key(loc.name, language), loc.slug)
-
-    known = {loc.pk for loc in locations}
-    children: dict[int, list[Location]] = {}
-    for loc in locations:
-        if loc.parent_id in known:
-            children.setdefault(loc.parent_id, []).append(loc)
-    ordered = []
-    for loc in sorted((loc for loc in locations if loc.parent_id not in known), key=key):
-        ordered += [loc, *sorted(children.get(loc.pk, []), key=key)]
-    return ordered
 
 
 class ProgrammeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH
     )
-    type = SlugFilter(label=_("Programme type"), queryset=ProgrammeType.objects.all(), method="filter_types")
-    sector = SlugFilter(label=_("Sector"), queryset=Sector.objects.all(), method="filter_sectors")
-    city = SlugFilter(label=_("City or region"), queryset=Location.objects.all(), method="filter_locations")
-    applicant = SlugFilter(
-        label=_("Who may apply"), queryset=ApplicantKind.objects.all(), method="filter_applicants"
-    )
-    business_size = SlugFilter(
-        label=_("Business size"), queryset=BusinessSize.objects.all(), method="filter_business_sizes"
-    )
-    # Only organisations with a public page may be named: one with nothing but drafts (such as
-    # the placeholder public suggestions are filed under) is an unknown slug like any other.
-    organisation = SlugFilter(
-        label=_("Organisation"),
-        queryset=Organisation.objects.with_published_programmes(),
-        method="filter_organisations",
-    )
+    # Then one SlugFilter per facet (facets.FACETS), added by get_filters in the table's order.
     amount = AmountFilter(label=_("Award amount"), method="filter_amount")
     # Programmes that state no amount, shown along with the amount's matches (read by
     # filter_amount); ``amount_unstated=true``, as the hint under an amount search links it.
@@ -327,12 +227,27 @@ class ProgrammeFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=SORT_CHOICES, method="ignore")
 
     # Parameters counted in the sidebar, each with the filters of the others applied.
-    FACETS = ("type", "sector", "city", "applicant", "business_size", "organisation")
+    FACETS = tuple(facet.parameter for facet in facets.FACETS)
     CLOSING_OPTIONS = (7, 14, 30, 90)
 
     class Meta:
         model = Programme
         fields: list[str] = []
+
+    @classmethod
+    def get_filters(cls):
+        """The declared filters with one per facet after the words, so that the form's fields
+        (and the order ``problems`` reports them in) follow the page: words, facets, the rest."""
+        declared = super().get_filters()
+        ordered = {"q": declared.pop("q")}
+        for facet in facets.FACETS:
+            ordered[facet.parameter] = SlugFilter(
+                field_name=facet.parameter,
+                label=facet.label,
+                queryset=facet.terms(),
+                method="filter_facet",
+            )
+        return {**ordered, **declared}
 
     def __init__(self, data=None, queryset=None, *, today: datetime.date | None = None, **kwargs):
         self.today = today or timezone.localdate()
@@ -346,23 +261,8 @@ class ProgrammeFilter(django_filters.FilterSet):
             self._search_plan = search.plan(queryset, value)
         return self._search_plan.apply(queryset) if self._search_plan else queryset
 
-    def filter_types(self, queryset, name, value):
-        return queryset.of_types(value) if value else queryset
-
-    def filter_sectors(self, queryset, name, value):
-        return queryset.in_sectors(value) if value else queryset
-
-    def filter_locations(self, queryset, name, value):
-        return queryset.available_in(value) if value else queryset
-
-    def filter_applicants(self, queryset, name, value):
-        return queryset.for_applicants(value) if value else queryset
-
-    def filter_business_sizes(self, queryset, name, value):
-        return queryset.for_business_sizes(value) if value else queryset
-
-    def filter_organisations(self, queryset, name, value):
-        return queryset.filter(organisation__in=value) if value else queryset
+    def filter_facet(self, queryset, name, value):
+        return facets.BY_PARAMETER[name].apply(queryset, value) if value else queryset
 
     def filter_amount(self, queryset, name, value):
         if value.start is None and value.stop is None:
@@ -475,7 +375,7 @@ class ProgrammeFilter(django_filters.FilterSet):
     def selected_statuses(self) -> list[str]:
         """The statuses shown (``_statuses``)."""
         self.errors  # noqa: B018
-        return _statuses(self.form.cleaned_data)
+        return shown_statuses(self.form.cleaned_data)
 
     @property
     def selected_closing(self) -> int | None:
@@ -540,7 +440,7 @@ class ProgrammeFilter(django_filters.FilterSet):
                 query.setlist(name, kept)
             else:
                 query.pop(name, None)
-        return _query_string(query)
+        return query_string(query)
 
     def chips(self) -> list[Chip]:
         """The active filters, one per value, each with the search's link without it: the words,
@@ -569,7 +469,7 @@ class ProgrammeFilter(django_filters.FilterSet):
                 if all(value is None for other, value in bounds.items() if other != suffix):
                     query.pop("amount_unstated", None)  # meaningless without an amount
                 text = labels[suffix] % {"amount": f"{_amount(bounds[suffix])}\u00a0{self.currency_code}"}
-                chips.append(Chip(text, _query_string(query)))
+                chips.append(Chip(text, query_string(query)))
             if data.get("amount_unstated"):
                 label = str(self.filters["amount_unstated"].label)
                 chips.append(Chip(label, self._query_without("amount_unstated")))
@@ -585,174 +485,3 @@ class ProgrammeFilter(django_filters.FilterSet):
             }
             chips.append(Chip(label, self._query_without("closing_within")))
         return chips
-
-    def total_with(self, **changes) -> int:
-        """How many programmes the page would list with ``changes`` to its cleaned parameters
-        (None removes one): the masks of ``selection`` (``_conditions``), so that a hint's count
-        is the count of the page it links to. The words were matched once for the page, so no
-        count here queries the database; each is a few AND operations over the index."""
-        self.selection()
-        programmes, matched = self._matched
-        data = {**self.form.cleaned_data, **changes}
-        if not data.get("q"):
-            matched = None
-        mask = programmes.everything()
-        for condition in self._conditions(programmes, data, matched).values():
-            mask &= condition
-        return int(mask.sum())
-
-    def hidden_without_amount(self) -> Suggestion | None:
-        """The programmes an amount search leaves out because they state no amount, and the
-        link that lists them too; None when there are none, or no amount was asked for."""
-        self.errors  # noqa: B018  (validates the form)
-        data = self.form.cleaned_data
-        asked = data.get("amount") and self.currency_code in self.exchange_rates
-        if not asked or data.get("amount_unstated"):
-            return None
-        hidden = self.total_with(amount_unstated=True) - self.counts().total
-        if not hidden:
-            return None
-        query = self._current_query()
-        query["amount_unstated"] = "true"
-        return Suggestion(str(self.filters["amount_unstated"].label), _query_string(query), hidden)
-
-    def suggestions(self) -> list[Suggestion]:
-        """For a search that lists nothing: each filter that removed on its own would list
-        something, with that count, most first; and closed programmes, when they are not among
-        the statuses shown and including them would list some. Nothing is suggested that the
-        search already has (no "include closed" when closed is ticked)."""
-        if self.counts().total:
-            return []
-        suggestions = []
-        for name, text in self._described().items():
-            if name == "amount_unstated":
-                continue  # removing it lists fewer, never more
-            count = self.total_with(**{name: None})
-            if count:
-                label = gettext("Without “%(filter)s”") % {"filter": text}
-                suggestions.append(Suggestion(label, self._query_without(name), count))
-        statuses = self.selected_statuses
-        if statuses and Status.CLOSED not in statuses:
-            count = self.total_with(status=[*statuses, Status.CLOSED])
-            if count:
-                query = self._current_query()
-                query.setlist("status", [*statuses, Status.CLOSED.value])
-                label = gettext("Including closed programmes")
-                suggestions.append(Suggestion(label, _query_string(query), count))
-        return sorted(suggestions, key=lambda suggestion: -suggestion.count)
-
-    def facets(self) -> list[FacetGroup]:
-        """Counts beside each filter value, each facet counted with every filter applied except
-        its own (selecting "film" still shows how many music programmes there are)."""
-        counts = self.counts()
-        groups = []
-        for name in self.FACETS:
-            selected = {term.slug for term in self.form.cleaned_data.get(name) or []}
-            if name == "city":
-                options = []
-                for loc in places_in_name_order(cached_terms(Location)):
-                    count = counts.places.get(loc.pk, 0) + counts.nationwide
-                    if count or loc.slug in selected:
-                        depth = 1 if loc.kind == LocationKind.CITY and loc.parent_id else 0
-                        options.append(FacetOption(loc.slug, loc.name, count, loc.slug in selected, depth))
-            else:
-                options = [
-                    FacetOption(
-                        term.slug, term.name, counts.terms[name].get(term.pk, 0), term.slug in selected
-                    )
-                    for term in cached_terms(self.filters[name].queryset.model)
-                    if counts.terms[name].get(term.pk) or term.slug in selected
-                ]
-            groups.append(FacetGroup(name, self.filters[name].label, options))
-        return groups
-
-    def status_options(self) -> list[FacetOption]:
-        """Open / upcoming / dates not published / closed with their counts under every other filter."""
-        counts = self.counts().statuses
-        selected = self.selected_statuses
-        return [
-            FacetOption(value, str(label), counts.get(value, 0), value in selected)
-            for value, label in Status.choices
-        ]
-
-    def counts(self) -> Counts:
-        """The number of results, and every facet's counts (from the selection)."""
-        return self.selection().counts
-
-    def selection(self) -> Selection:
-        """The search page's programmes in order and every count, from the in-memory index of
-        the published programmes (index.py): the words matched once by the database, every
-        other filter a mask, every facet counted with the other facets' conditions only.
-
-        Covers the published programmes, which is what the search page lists; ``qs`` (the
-        same filters as a queryset) serves feeds and alerts.
-        """
-        if hasattr(self, "_selection"):
-            return self._selection
-        self.errors  # noqa: B018  (validates the form)
-        data = self.form.cleaned_data
-        programmes = index.current(self.today)
-        base = programmes.everything()
-        sort = self.sort_order
-        matched = search.match(data.get("q") or "", programmes, ranked=sort == "relevance")
-        self._matched = (programmes, matched)  # for total_with
-        # Every filter as a condition; facets (and the statuses) are each left out of their own
-        # counts, the others (words, amount, closing date) narrow every count.
-        conditions = self._conditions(programmes, data, matched)
-
-        def without(name: str | None) -> np.ndarray:
-            mask = base.copy()
-            for other, condition in conditions.items():
-                if other != name:
-                    mask &= condition
-            return mask
-
-        matching = without(None)
-        counts = Counts(total=int(matching.sum()))
-        for name in TERM_FACETS:
-            counts.terms[name] = programmes.links[name].count(without(name))
-        counts.terms["organisation"] = programmes.organisation.count(without("organisation"))
-        places = without("city")
-        counts.nationwide = int((places & programmes.nationwide).sum())
-        counts.places = programmes.places.count(places & ~programmes.nationwide)
-        counts.statuses = programmes.status_counts(without("status"))
-        ordered = programmes.ordered(matching, sort, matched if sort == "relevance" else None)
-        results = index.Results(self.queryset.for_result_cards(), programmes.ids, ordered)
-        self._selection = Selection(counts, results, matched)
-        return self._selection
-
-    def _conditions(self, programmes, data: dict, matched: search.Match | None) -> dict[str, np.ndarray]:
-        """Each filter of cleaned ``data`` as a mask over the index ``programmes``, by the name of
-        its parameter; ``matched``: the words' matches. The search page's rules, once: its
-        results, its counts and its hints' counts (``total_with``) all AND these."""
-        conditions = {}
-        if matched is not None:
-            conditions["q"] = matched.found
-        amount = data.get("amount")
-        rate = self.exchange_rates.get(self.currency_code)
-        if amount and (amount.start is not None or amount.stop is not None) and rate is not None:
-            conditions["amount"] = programmes.award_overlaps(
-                money.to_kzt(amount.start, rate),
-                money.to_kzt(amount.stop, rate),
-                with_unstated=bool(data.get("amount_unstated")),
-            )
-        if data.get("closing_within") is not None:
-            conditions["closing_within"] = programmes.closing_within(int(data["closing_within"]))
-        for name in TERM_FACETS:
-            ids = [term.pk for term in data.get(name) or []]
-            if ids:
-                conditions[name] = programmes.links[name].having(ids)
-        if data.get("organisation"):
-            conditions["organisation"] = programmes.organisation.having([t.pk for t in data["organisation"]])
-        if data.get("city"):
-            conditions["city"] = programmes.available_in([term.pk for term in data["city"]])
-        if statuses := _statuses(data):
-            conditions["status"] = programmes.with_statuses(statuses)
-        return conditions
-
-
-def public_search(data, *, today: datetime.date | None = None) -> ProgrammeFilter:
-    """The search page's FilterSet bound to ``data`` over the published programmes: what the
-    search page lists, its "Download these results" exports and the public API returns, so
-    that one address gives the same programmes in the same order on all of them."""
-    return ProgrammeFilter(data, queryset=Programme.objects.published().with_card_data(), today=today)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .caching import cached_terms
 from .choices import Status
-from .filters import places_in_name_order, public_search
 from .models import Location, Sector
+from .selectors import places_in_name_order, search_page
 
 SUGGESTIONS = 20
 
@@ -177,7 +177,7 @@ def suggest(answers: dict) -> dict:
         ((Status.OPEN,), _("Open now")),
         ((Status.UPCOMING, Status.UNKNOWN), _("Not open yet, or dates not published")),
     ):
-        selection = public_search(_with_statuses(query, statuses)).selection()
+        selection = search_page(_with_statuses(query, statuses)).selection()
         total += selection.counts.total
         programmes = selection.results[:remaining] if remaining else []
         remaining -= len(programmes)

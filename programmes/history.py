@@ -21,9 +21,11 @@ import simple_history
 from django.db import models
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
+from . import facets
 from .models import Organisation, Programme
 
-PROGRAMME_LINKS = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+# The links kept with each historical row: every many-to-many facet.
+PROGRAMME_LINKS = facets.RELATIONS
 # Recomputed from other columns on every save (tenge amounts, search text) or by the clock: a
 # revert recomputes them, and listing them would bury the edits staff made among derived ones.
 PROGRAMME_DERIVED = (

@@ -40,7 +40,7 @@ from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
-from . import caching, search, versioning
+from . import caching, facets, search, versioning
 from .choices import Status
 
 STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
@@ -52,8 +52,18 @@ PATCH_LIMIT = 2000
 # Re-placing programmes in an order reads at most this many others (else the order is fetched).
 _REPLACE_LIMIT = 20_000
 _INT64 = np.iinfo(np.int64)
+# The facets a programme has one term of (a foreign key: its organisation), read with its row.
+SINGLE = tuple(facet for facet in facets.FACETS if not facet.many)
 # What the index reads of each programme, in this order.
-ROW = ("pk", "status", "closes_on", "tiyn_min", "tiyn_max", "organisation_id", "is_nationwide")
+ROW = (
+    "pk",
+    "status",
+    "closes_on",
+    "tiyn_min",
+    "tiyn_max",
+    "is_nationwide",
+    *(facet.field.attname for facet in SINGLE),
+)
 _CENT = Decimal("0.01")
 
 
@@ -130,9 +140,9 @@ class ProgrammeIndex:
     nationwide: np.ndarray
     live: np.ndarray  # False where a patch removed the programme (its position is kept, empty)
     version: versioning.Version | None = None
-    organisation: Links | None = None
+    # Per facet (by its parameter): which programmes each term selects. The place facet's
+    # terms are the places one can apply from (``_places_query``), nationwide programmes aside.
     links: dict[str, Links] = field(default_factory=dict)
-    places: Links | None = None
     build_seconds: float = 0.0  # to build it, or to patch it from the previous one
     patches: int = 0  # patches since it was built
     _orders: dict = field(default_factory=dict)
@@ -144,10 +154,10 @@ class ProgrammeIndex:
         started = time.perf_counter()
         rows = _read_rows(today)
         index = cls(today=today, version=version, **_columns(rows))
-        index.organisation = Links.from_pairs(index, [(row[0], row[5]) for row in rows])
-        for name, sql in _link_queries().items():
-            index.links[name] = Links.from_pairs(index, _fetch(sql))
-        index.places = Links.from_pairs(index, _fetch(_places_query()))
+        for facet, pairs in _single_pairs(rows).items():
+            index.links[facet] = Links.from_pairs(index, pairs)
+        for facet, sql in _link_queries().items():
+            index.links[facet] = Links.from_pairs(index, _fetch(sql))
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -195,14 +205,11 @@ class ProgrammeIndex:
         lookup[index.ids[gone]] = -1
         index.__dict__["_lookup"] = lookup
         current = [pk for pk in ids if pk in published]
-        index.organisation = self.organisation.patched(
-            index, touched, [(pk, published[pk][5]) for pk in current]
-        )
-        for name, sql in _link_queries(current).items():
+        for facet, pairs in _single_pairs([published[pk] for pk in current]).items():
+            index.links[facet] = self.links[facet].patched(index, touched, pairs)
+        for facet, sql in _link_queries(current).items():
             pairs = _fetch(sql, current) if current else ()
-            index.links[name] = self.links[name].patched(index, touched, pairs)
-        pairs = _fetch(_places_query(current), current) if current else ()
-        index.places = self.places.patched(index, touched, pairs)
+            index.links[facet] = self.links[facet].patched(index, touched, pairs)
         # Orders are re-placed when first asked for (each costs two small queries).
         # (Copies: another thread may be adding an order to this index meanwhile.)
         for key, (order, dirty) in list(self._stale_orders.items()):
@@ -263,7 +270,14 @@ class ProgrammeIndex:
 
     def available_in(self, location_ids) -> np.ndarray:
         """ProgrammeQuerySet.available_in: nationwide, or applicable from one of the places."""
-        return self.nationwide | self.places.having(location_ids)
+        return self.nationwide | self.links[facets.PLACES.parameter].having(location_ids)
+
+    def having(self, facet: facets.Facet, term_ids) -> np.ndarray:
+        """``facet.apply`` (ProgrammeQuerySet.linked_to, available_in, organisation__in): the
+        programmes matching any of ``term_ids``."""
+        if facet.by_reach:
+            return self.available_in(term_ids)
+        return self.links[facet.parameter].having(term_ids)
 
     def status_counts(self, mask: np.ndarray) -> dict[str, int]:
         counts = np.bincount(self.status[mask], minlength=len(STATUS_CODES))
@@ -430,24 +444,30 @@ def _read_rows(today: datetime.date, ids: list[int] | None = None) -> list[tuple
 
 def _gone(pk: int) -> tuple:
     """The row of a position whose programme is no longer published."""
-    return (pk, None, None, None, None, None, False)
+    return (pk, None, None, None, None, False, *(None for _facet in SINGLE))
 
 
 def _columns(rows: list[tuple]) -> dict[str, np.ndarray]:
     """ROW tuples as the index's arrays (a status of None: gone)."""
-    pks, statuses, closes, lows, highs, _organisations, nationwide = (
-        zip(*rows, strict=True) if rows else [()] * len(ROW)
-    )
+    read = dict(zip(ROW, zip(*rows, strict=True) if rows else [()] * len(ROW), strict=True))
+    lows, highs, statuses = read["tiyn_min"], read["tiyn_max"], read["status"]
     return {
-        "ids": np.array(pks, dtype=np.int64),
+        "ids": np.array(read["pk"], dtype=np.int64),
         "status": np.array([STATUS_CODES[s] if s else GONE for s in statuses], dtype=np.int8),
-        "closes_on": np.array([d.toordinal() if d else -1 for d in closes], dtype=np.int64),
+        "closes_on": np.array([d.toordinal() if d else -1 for d in read["closes_on"]], dtype=np.int64),
         "amount_min": np.array([a or 0 for a in lows], dtype=np.int64),
         "amount_max": np.array([a or 0 for a in highs], dtype=np.int64),
         "has_min": np.array([a is not None for a in lows], dtype=bool),
         "has_max": np.array([a is not None for a in highs], dtype=bool),
-        "nationwide": np.array([bool(flag) for flag in nationwide], dtype=bool),
+        "nationwide": np.array([bool(flag) for flag in read["is_nationwide"]], dtype=bool),
         "live": np.array([s is not None for s in statuses], dtype=bool),
+    }
+
+
+def _single_pairs(rows: list[tuple]) -> dict[str, list[tuple[int, int]]]:
+    """Per single-term facet (SINGLE), the (programme, term) pairs of ROW tuples."""
+    return {
+        facet.parameter: [(row[0], row[ROW.index(facet.field.attname)]) for row in rows] for facet in SINGLE
     }
 
 
@@ -460,19 +480,36 @@ def _only(column: str, ids: list[int] | None) -> str:
 
 
 def _link_queries(ids: list[int] | None = None) -> dict[str, str]:
-    """Per facet, the SQL of its (programme, term) pairs; of ``ids`` only when given."""
-    return {
-        name: f"SELECT programme_id, {column} FROM {table}" + _only("programme_id", ids)  # noqa: S608
-        for name, (table, column) in search.TERM_LINKS.items()
+    """Per many-to-many facet, the SQL of its (programme, term) pairs (for the place facet: the
+    places each programme can be applied from); of ``ids`` only when given."""
+    queries = {
+        facet.parameter: f"SELECT programme_id, {facet.term_column} FROM {facet.link_table}"  # noqa: S608
+        + _only("programme_id", ids)
+        for facet in facets.LINK_COUNTED
     }
+    queries[facets.PLACES.parameter] = _places_query(ids)
+    return queries
+
+
+def _place_reach() -> str:
+    """Pairs (listed, counted): a programme listing place ``listed`` can be applied to from
+    ``counted``: the place itself, its region, and (for a region) its cities. The rule of
+    ProgrammeQuerySet.available_in, in SQL, from the place model's own table and parent column."""
+    place = facets.PLACES.model._meta
+    table, parent = place.db_table, place.get_field("parent").column
+    return (
+        f"SELECT id, id FROM {table} "  # noqa: S608
+        f"UNION ALL SELECT id, {parent} FROM {table} WHERE {parent} IS NOT NULL "
+        f"UNION ALL SELECT {parent}, id FROM {table} WHERE {parent} IS NOT NULL"
+    )
 
 
 def _places_query(ids: list[int] | None = None) -> str:
-    """Every place a programme can be applied from (search.PLACE_REACH, the one rule)."""
+    """Every place a programme can be applied from (``_place_reach``)."""
     return (
-        f"WITH reach(listed, counted) AS ({search.PLACE_REACH}) "  # noqa: S608
-        "SELECT DISTINCT x.programme_id, r.counted FROM programmes_programme_locations x "
-        "JOIN reach r ON r.listed = x.location_id" + _only("x.programme_id", ids)
+        f"WITH reach(listed, counted) AS ({_place_reach()}) "  # noqa: S608
+        f"SELECT DISTINCT x.programme_id, r.counted FROM {facets.PLACES.link_table} x "
+        f"JOIN reach r ON r.listed = x.{facets.PLACES.term_column}" + _only("x.programme_id", ids)
     )
 
 
@@ -580,31 +617,27 @@ def attach_card_links(programmes: list) -> None:
     ids = [programme.pk for programme in programmes]
     marks = ", ".join(["%s"] * len(ids))
     sql = " UNION ALL ".join(
-        f"SELECT programme_id, {number}, {column} FROM programmes_programme_{name} "  # noqa: S608
+        f"SELECT programme_id, {number}, {facet.term_column} FROM {facet.link_table} "  # noqa: S608
         f"WHERE programme_id IN ({marks})"
-        for number, (name, _table, column) in enumerate(search.NAMED_LINKS)
+        for number, facet in enumerate(facets.NAMED)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids * len(search.NAMED_LINKS))
+        cursor.execute(sql, ids * len(facets.NAMED))
         rows = cursor.fetchall()
-    model = type(programmes[0])
-    terms = [
-        {term.pk: term for term in caching.cached_terms(model._meta.get_field(name).related_model)}
-        for name, _table, _column in search.NAMED_LINKS
-    ]
+    terms = [{term.pk: term for term in caching.cached_terms(facet.model)} for facet in facets.NAMED]
     if any(term not in terms[number] for _pk, number, term in rows):
         # A term newer than the cached lists (saved by another process a moment ago).
-        prefetch_related_objects(programmes, *(name for name, _table, _column in search.NAMED_LINKS))
+        prefetch_related_objects(programmes, *(facet.relation for facet in facets.NAMED))
         return
     linked: dict = {}
     for pk, number, term in rows:
         linked.setdefault((pk, number), set()).add(term)
     for programme in programmes:
         cache = programme.__dict__.setdefault("_prefetched_objects_cache", {})
-        for number, (name, _table, _column) in enumerate(search.NAMED_LINKS):
+        for number, facet in enumerate(facets.NAMED):
             chosen = linked.get((programme.pk, number), ())
-            queryset = getattr(programme, name).get_queryset()
+            queryset = getattr(programme, facet.relation).get_queryset()
             # In the terms' own order (Taxonomy.Meta.ordering), which the cached lists keep.
             queryset._result_cache = [term for pk, term in terms[number].items() if pk in chosen]
             queryset._prefetch_done = True
-            cache[name] = queryset
+            cache[facet.relation] = queryset

@@ -379,7 +379,8 @@ class ProgrammeQuerySet(models.QuerySet):
             status=Status.OPEN, closes_on__lte=today + datetime.timedelta(days=days)
         )
 
-    def _linked_to(self, relation: str, values):
+    def linked_to(self, relation: str, values):
+        """Programmes linked through many-to-many ``relation`` to any of ``values`` (terms)."""
         # A subquery on the link table instead of a join: no duplicate rows, so no DISTINCT,
         # which keeps ordering and counting cheap.
         through = self.model._meta.get_field(relation).remote_field.through
@@ -387,16 +388,16 @@ class ProgrammeQuerySet(models.QuerySet):
         return self.filter(pk__in=through.objects.filter(**{f"{target}__in": values}).values("programme_id"))
 
     def of_types(self, types):
-        return self._linked_to("types", types)
+        return self.linked_to("types", types)
 
     def in_sectors(self, sectors):
-        return self._linked_to("sectors", sectors)
+        return self.linked_to("sectors", sectors)
 
     def for_applicants(self, applicant_kinds):
-        return self._linked_to("applicant_kinds", applicant_kinds)
+        return self.linked_to("applicant_kinds", applicant_kinds)
 
     def for_business_sizes(self, sizes):
-        return self._linked_to("business_sizes", sizes)
+        return self.linked_to("business_sizes", sizes)
 
     def available_in(self, locations):
         """Programmes someone in any of ``locations`` can apply to.

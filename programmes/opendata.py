@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import resources, versioning
+from . import facets, resources, versioning
 from .choices import OpenDataFormat, Status
 from .models import OpenDataFile, Programme, ProgrammeSource
 from .text import clean_text
@@ -320,7 +320,7 @@ COMMONGRANTS_FIELDS = [
 HEADERS = [column.name for column in COLUMNS]
 
 
-LINKS = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+LINKS = facets.RELATIONS
 # What no column reads: left in the database (a third of a row's width at 100,000 programmes).
 UNREAD = [
     f"{name}_{language}" for name in ("description", "eligibility", "how_to_apply") for language in LANGUAGES

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import history, links, money, search
+from . import facets, history, links, money, search
 from .choices import OrganisationKind, PublicationState, ReportStatus
 from .models import (
     CHECKED_LINKS,
@@ -224,13 +224,8 @@ TAXONOMIES = {
     "applicant_kinds": ApplicantKind,
     "business_sizes": BusinessSize,
 }
-PROGRAMME_LINKS = {
-    "types": ProgrammeType,
-    "sectors": Sector,
-    "locations": Location,
-    "applicant_kinds": ApplicantKind,
-    "business_sizes": BusinessSize,
-}
+# A content fixture names a programme's terms by relation: {"sectors": ["film"], …}.
+PROGRAMME_LINKS = {facet.relation: facet.model for facet in facets.LINKED}
 PROGRAMME_TRANSLATED = ProgrammeTranslationOptions.fields
 PROGRAMME_PLAIN = (
     "is_nationwide",

@@ -5,14 +5,10 @@ from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from . import search, services, versioning
+from . import facets, search, services, versioning
 from .models import (
     ExchangeRate,
-    Location,
     Organisation,
-    Programme,
-    ProgrammeType,
-    Sector,
 )
 from .text import clean_instance_text
 
@@ -42,22 +38,15 @@ def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
     services.refresh_search_text(instance.programmes.all())
 
 
-@receiver(post_save, sender=ProgrammeType)
-@receiver(post_save, sender=Sector)
-@receiver(post_save, sender=Location)
 def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
     if raw or created:
         return
-    # The full-text document holds the names of a programme's types, sectors and places. (Where
-    # a place lies, its parent, matters to the search index only, rebuilt on every change.)
+    # The full-text document holds the names of a programme's named terms (types, sectors,
+    # places). (Where a place lies, its parent, matters to the search index only, which the
+    # version's triggers keep.)
     search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
 
 
-@receiver(m2m_changed, sender=Programme.types.through)
-@receiver(m2m_changed, sender=Programme.sectors.through)
-@receiver(m2m_changed, sender=Programme.locations.through)
-@receiver(m2m_changed, sender=Programme.applicant_kinds.through)
-@receiver(m2m_changed, sender=Programme.business_sizes.through)
 def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
     if not action.startswith("post_"):
         return
@@ -65,6 +54,14 @@ def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None
         search.update_vectors(list(pk_set or []))
     else:
         search.update_vectors([instance.pk])
+
+
+for facet in facets.NAMED:
+    post_save.connect(taxonomy_renamed, sender=facet.model, dispatch_uid=f"renamed-{facet.parameter}")
+for facet in facets.LINKED:
+    m2m_changed.connect(
+        programme_terms_changed, sender=facet.through, dispatch_uid=f"linked-{facet.parameter}"
+    )
 
 
 @receiver(post_migrate)

@@ -11,9 +11,13 @@ from collections.abc import Iterator
 
 from django.db.models import Count
 
+from . import facets
 from .models import ApplicantKind, BusinessSize, Location, ProgrammeType, Sector
 
 SYNTHETIC_PREFIX = "synthetic-"
+# The facet columns picked with the real directory's proportions below; any other facet gets
+# up to two of its terms at random.
+_PICKED = ("types", "sectors", "locations", "applicants", "business_sizes")
 
 _TOPICS = [
     ("film", "кино", "кино"),
@@ -83,6 +87,11 @@ class SyntheticProgrammes:
         self.locations = list(Location.objects.values_list("slug", "name_en", "name_ru", "name_kk"))
         self.applicants = list(ApplicantKind.objects.values_list("slug", flat=True))
         self.sizes = list(BusinessSize.objects.values_list("slug", flat=True))
+        self.other_terms = {
+            facet.column: list(facet.model.objects.values_list("slug", flat=True))
+            for facet in facets.LINKED
+            if facet.column not in _PICKED
+        }
         if not (self.types and self.sectors and self.locations):
             raise RuntimeError("Load the taxonomy first: python manage.py load_demo_content")
 
@@ -113,7 +122,7 @@ class SyntheticProgrammes:
             high = pick.choice([2_000_000, 10_000_000, 50_000_000, 500_000_000])
             low = pick.choice([None, None, high // 10, high // 4])
             closes = datetime.date(2026, 1, 1) + datetime.timedelta(days=pick.randrange(0, 730))
-            yield {
+            row = {
                 "slug": f"{SYNTHETIC_PREFIX}{n:06d}",
                 "title_en": f"{place[1]} {topic[0]} {kind[0]} for {audience[0]} #{n}",
                 "title_ru": f"{kind[1].capitalize()} «{topic[1]}» для {audience[1]} — {place[2]} #{n}",
@@ -142,3 +151,6 @@ class SyntheticProgrammes:
                 "apply_url": f"https://example.org/apply/{n}",
                 "state": "published",
             }
+            for column, slugs in self.other_terms.items():
+                row[column] = "; ".join(pick.sample(slugs, pick.randint(0, min(2, len(slugs)))))
+            yield row

@@ -26,12 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alerts, index, resources, services, spam
-from .caching import cached_page, cached_terms
-from .filters import DEFAULT_STATUSES, PUBLIC_PARAMETERS, FacetOption, normalised_query, public_search
+from . import alerts, resources, selectors, services, spam
+from .caching import cached_page
+from .filters import PUBLIC_PARAMETERS, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
 from .middleware import client_ip
-from .models import Alert, Organisation, Programme, ProgrammeType, Reminder, Sector
+from .models import Alert, Organisation, Programme, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -47,26 +47,14 @@ def _page(request, results, warnings: list[str]):
 
 
 def home(request):
-    # Counted and ordered by the search page's in-memory index (index.py): in SQL, counting the
-    # current programmes per type and sector took half a second at 100,000 programmes.
-    today = timezone.localdate()
-    programmes = index.current(today)
-    current = programmes.with_statuses(DEFAULT_STATUSES)
-
-    def counted(name, model):
-        counts = programmes.links[name].count(current)
-        return [FacetOption(t.slug, t.name, counts.get(t.pk, 0), False) for t in cached_terms(model)]
-
-    closing = programmes.ordered(programmes.closing_within(settings.CLOSING_SOON_DAYS), "deadline")
-    # The cards show each programme's status badge: annotated for the same day as the index.
-    cards = Programme.objects.published().with_status(today).for_result_cards()
+    page = selectors.home(timezone.localdate(), settings.CLOSING_SOON_DAYS, 6)
     return render(
         request,
         "programmes/home.html",
         {
-            "types": counted("type", ProgrammeType),
-            "sectors": counted("sector", Sector),
-            "closing_soon": index.Results(cards, programmes.ids, closing)[:6],
+            "types": page.types,
+            "sectors": page.sectors,
+            "closing_soon": page.closing_soon,
             "closing_soon_days": settings.CLOSING_SOON_DAYS,
         },
     )
@@ -87,9 +75,10 @@ def _without_empty_parameters(request):
 def programme_list(request):
     if (redirected := _without_empty_parameters(request)) is not None:
         return redirected
-    filterset = public_search(request.GET)
+    search = selectors.search_page(request.GET)
+    filterset = search.filterset
     warnings = filterset.warnings
-    selection = filterset.selection()
+    selection = search.selection()
     matched = selection.matched
     page = _page(request, selection.results, warnings)
     response = render(
@@ -97,8 +86,8 @@ def programme_list(request):
         "programmes/programme_list.html",
         {
             "filter": filterset,
-            "facets": filterset.facets(),
-            "status_options": filterset.status_options(),
+            "facets": search.facets(),
+            "status_options": search.status_options(),
             # Corrected words are highlighted as they were found ("Tolkyn" marks "Tolqyn").
             "query": (matched and matched.corrected) or filterset.form.cleaned_data.get("q", ""),
             "page_obj": page,
@@ -106,8 +95,8 @@ def programme_list(request):
             "warnings": warnings,
             "chips": filterset.chips(),
             # Counted only where they help: an amount that hides programmes, an empty page.
-            "hidden_without_amount": filterset.hidden_without_amount(),
-            "suggestions": filterset.suggestions(),
+            "hidden_without_amount": search.hidden_without_amount(),
+            "suggestions": search.suggestions(),
             "matched": matched,
         },
     )
@@ -127,8 +116,7 @@ def programme_export(request, file_type):
     """The search page's results as a spreadsheet: same parameters, all pages up to a cap."""
     if file_type not in PUBLIC_EXPORT_FORMATS:
         raise Http404
-    filterset = public_search(request.GET)
-    programmes = filterset.selection().results[: settings.PUBLIC_EXPORT_LIMIT]
+    programmes = selectors.search_page(request.GET).selection().results[: settings.PUBLIC_EXPORT_LIMIT]
     file_format = PUBLIC_EXPORT_FORMATS[file_type]()
     dataset = resources.public_export(programmes, request.build_absolute_uri)
     response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())

@@ -23,10 +23,10 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from . import helper, opendata, versioning
+from . import helper, opendata, selectors, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
-from .filters import PUBLIC_PARAMETERS, ProgrammeFilter, known_query, public_search
+from .filters import PUBLIC_PARAMETERS, known_query
 from .middleware import asked_language
 from .models import Location, OpenDataFile, Sector
 
@@ -43,9 +43,9 @@ def widget_query(data) -> QueryDict:
     return query
 
 
-def open_programmes(data) -> ProgrammeFilter:
-    """The search page's FilterSet for ``data`` limited to open programmes (see widget_query)."""
-    return public_search(widget_query(data))
+def open_programmes(data) -> selectors.SearchPage:
+    """The search page for ``data`` limited to open programmes (see widget_query)."""
+    return selectors.search_page(widget_query(data))
 
 
 def _in_asked_language(view):
@@ -79,9 +79,9 @@ def _names(terms) -> str:
 @_in_asked_language
 @cached_page(parameters=(*PUBLIC_PARAMETERS, "lang"))
 def widget(request):
-    filterset = open_programmes(request.GET)
-    selection = filterset.selection()
-    data = filterset.form.cleaned_data
+    search = open_programmes(request.GET)
+    selection = search.selection()
+    data = search.filterset.form.cleaned_data
     query = widget_query(request.GET)
     search_page = reverse("programmes:list") + "?" + query.urlencode()
     return render(

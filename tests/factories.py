@@ -5,6 +5,7 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
+from programmes import facets
 from programmes.choices import DeadlineType, LocationKind, OrganisationKind, PublicationState
 from programmes.models import (
     ApplicantKind,
@@ -100,21 +101,13 @@ class ProgrammeFactory(DjangoModelFactory):
         model = Programme
         skip_postgeneration_save = True
 
-    types = factory.PostGeneration(
-        lambda obj, create, extracted, **kw: _link(obj, "types", create, extracted)
-    )
-    sectors = factory.PostGeneration(
-        lambda obj, create, extracted, **kw: _link(obj, "sectors", create, extracted)
-    )
-    locations = factory.PostGeneration(
-        lambda obj, create, extracted, **kw: _link(obj, "locations", create, extracted)
-    )
-    applicant_kinds = factory.PostGeneration(
-        lambda obj, create, extracted, **kw: _link(obj, "applicant_kinds", create, extracted)
-    )
-    business_sizes = factory.PostGeneration(
-        lambda obj, create, extracted, **kw: _link(obj, "business_sizes", create, extracted)
-    )
+    # ``ProgrammeFactory(sectors=[...])`` for every many-to-many facet (programmes/facets.py). At
+    # class scope locals() is the class's namespace, so each assignment declares a field.
+    for _relation in facets.RELATIONS:
+        locals()[_relation] = factory.PostGeneration(
+            lambda obj, create, extracted, relation=_relation, **kw: _link(obj, relation, create, extracted)
+        )
+    del _relation
 
 
 class ProgrammeSourceFactory(DjangoModelFactory):

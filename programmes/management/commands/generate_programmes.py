@@ -15,30 +15,18 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from programmes import search
+from programmes import facets, search
 from programmes.models import (
-    ApplicantKind,
-    BusinessSize,
     ExchangeRate,
-    Location,
     Organisation,
     Programme,
-    ProgrammeType,
-    Sector,
 )
 from programmes.synthetic import SYNTHETIC_PREFIX, SyntheticProgrammes
 from programmes.transliteration import to_latin
 
 BATCH = 2000
-LINKS = {
-    "types": ProgrammeType,
-    "sectors": Sector,
-    "locations": Location,
-    "applicants": ApplicantKind,
-    "business_sizes": BusinessSize,
-}
-ATTRIBUTES = {"applicants": "applicant_kinds"}
-LINK_TABLES = ("types", "sectors", "locations", "applicant_kinds", "business_sizes")
+# The many-to-many facets, by their spreadsheet column (what SyntheticProgrammes' rows name).
+LINKS = {facet.column: facet for facet in facets.LINKED}
 
 
 class Command(BaseCommand):
@@ -57,7 +45,9 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         generator = SyntheticProgrammes(seed)
-        terms = {column: dict(model.objects.values_list("slug", "pk")) for column, model in LINKS.items()}
+        terms = {
+            column: dict(facet.model.objects.values_list("slug", "pk")) for column, facet in LINKS.items()
+        }
         rates = ExchangeRate.objects.rates_on()
         first = Programme.objects.filter(slug__startswith=SYNTHETIC_PREFIX).count()
         organisations: dict[str, Organisation] = {}
@@ -117,9 +107,8 @@ class Command(BaseCommand):
         if not batch:
             return
         programmes = Programme.objects.bulk_create([programme for programme, _row in batch])
-        for column in LINKS:
-            field = Programme._meta.get_field(ATTRIBUTES.get(column, column))
-            through, target = field.remote_field.through, field.m2m_reverse_field_name()
+        for column, facet in LINKS.items():
+            through, target = facet.through, facet.field.m2m_reverse_field_name()
             through.objects.bulk_create(
                 [
                     through(programme_id=programme.pk, **{f"{target}_id": terms[column][slug]})
@@ -132,6 +121,6 @@ class Command(BaseCommand):
             # where autovacuum is off or behind, the rebuild otherwise plans for empty tables
             # and each batch is slower than the last (measured: minutes per batch by 8,000).
             with connection.cursor() as cursor:
-                tables = ["programmes_programme", *(f"programmes_programme_{a}" for a in LINK_TABLES)]
+                tables = [Programme._meta.db_table, *(facet.link_table for facet in LINKS.values())]
                 cursor.execute("ANALYZE " + ", ".join(tables))
         search.update_vectors([programme.pk for programme in programmes])
