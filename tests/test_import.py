@@ -1,5 +1,6 @@
 """Spreadsheet import and export: formats, every error kind, all-or-nothing, round trips."""
 
+import contextlib
 import datetime
 import io
 import json
@@ -17,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programmes import search
+from programmes import search, versioning
 from programmes.imports import columns as import_columns
 from programmes.imports import formats, parsing, resource
 from programmes.models import ImportRecord, Organisation, Programme, ProgrammeSource
@@ -1139,6 +1140,43 @@ def test_an_update_import_rebuilds_its_search_documents_in_one_statement(vocabul
         "film-grant",
         "music-loan",
     ]
+
+
+@contextlib.contextmanager
+def _version_step_per_transaction():
+    # As in production: the suite asks PostgreSQL for a step per statement (conftest.py).
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET programmes.version_each_statement = 'off'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET programmes.version_each_statement = 'on'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_update_import_advances_the_directory_version_once_per_file():
+    # Every process files what it keeps under the directory version (versioning.py): a file is one
+    # new version naming the programmes it changed, not one invalidation per row.
+    organisation = OrganisationFactory(slug="almaty-creative")
+    programmes = [ProgrammeFactory(slug=f"grant-{n:02}", organisation=organisation) for n in range(22)]
+    data = [(p.slug, f"Renamed grant {n}", "almaty-creative") for n, p in enumerate(programmes)]
+    headers = ["slug", "title_en", "organisation"]
+    with _version_step_per_transaction():
+        before = versioning.current()
+        run_import(rows(*data, headers=headers), dry_run=True)
+        assert versioning.current() == before  # a preview is rolled back, its step too
+        result = run_import(rows(*data, headers=headers), file_name="grants.csv")
+        after = versioning.current()
+    assert result.totals["update"] == 22
+    # One transaction per file. PostgreSQL's triggers step once per transaction; SQLite has row
+    # triggers only (migration 0014), a step per programme row written, committed together, so
+    # there too other processes see one new version.
+    assert after.number - before.number == (1 if connection.vendor == "postgresql" else 22)
+    assert versioning.changed_since(before, after) == {p.pk for p in programmes}
 
 
 def test_imported_programmes_carry_the_derived_columns_save_computes(vocabulary):

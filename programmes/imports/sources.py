@@ -137,7 +137,7 @@ class SourcesWidget(widgets.Widget):
 
 class SourcesField(fields.Field):
     """The ``sources`` column. Cleaned by ProgrammeResource.import_instance and written once the
-    programme has its id (save_m2m, _flush_new), like the many-to-many columns."""
+    programme has its id (ProgrammeResource.save_m2m and _flush_new), like the many-to-many columns."""
 
     def save(self, instance, row, is_m2m=False, **kwargs):
         pass
