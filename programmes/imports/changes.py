@@ -44,7 +44,8 @@ class ChangeTrackingDiff(resources.Diff):
 
     @staticmethod
     def _values(resource, instance):
-        # Links of new rows are written in bulk at the end (see save_m2m): read them from the row.
+        # Links of new rows are written in bulk at the end (ProgrammeResource.save_m2m): read them
+        # from the row.
         pending = resource.row_terms if instance is not None and instance.pk is None else {}
         if instance is not None and instance.pk is None:
             pending = {**pending, "sources": resource.row_sources or []}
