@@ -26,8 +26,10 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from . import history, resources, services, uploads
+from . import history, services, uploads
 from .choices import ReportStatus, ReviewReason
+from .imports import formats as import_formats
+from .imports import parsing, resource, template
 from .models import (
     CHECKED_LINKS,
     ApplicantKind,
@@ -276,8 +278,8 @@ class LimitedImportForm(ImportForm):
     def clean_import_file(self):
         import_file = self.cleaned_data["import_file"]
         try:
-            resources.check_file_size(import_file.size)
-        except resources.ImportFileError as error:
+            import_formats.check_file_size(import_file.size)
+        except import_formats.ImportFileError as error:
             raise ValidationError(str(error)) from None
         return import_file
 
@@ -293,7 +295,7 @@ class AmountFormField(forms.DecimalField):
         if value in self.empty_values:
             return None
         try:
-            return resources.parse_amount(value, allow_negative=True)
+            return parsing.parse_amount(value, allow_negative=True)
         except ValueError as error:
             raise ValidationError(str(error), code="invalid") from None
 
@@ -359,9 +361,9 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TranslatedAdm
     # amount_min, amount_max and total_budget (the other decimals are read-only).
     formfield_overrides = {models.DecimalField: {"form_class": AmountFormField}}
 
-    # Spreadsheets (django-import-export), with the guarantees of resources.ProgrammeResource.
-    resource_classes = [resources.ProgrammeResource]
-    formats = resources.FORMATS
+    # Spreadsheets (django-import-export), with the guarantees of imports.resource.ProgrammeResource.
+    resource_classes = [resource.ProgrammeResource]
+    formats = import_formats.FORMATS
     import_form_class = LimitedImportForm
     import_template_name = "admin/programmes/programme/import.html"
     import_export_change_list_template = "admin/programmes/programme/change_list_import_export.html"
@@ -491,7 +493,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TranslatedAdm
         if not self.has_import_permission(request):
             raise PermissionDenied
         response = HttpResponse(
-            resources.build_import_template((get_language() or "en").split("-")[0]),
+            template.build_import_template((get_language() or "en").split("-")[0]),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = 'attachment; filename="programmes-import-template.xlsx"'
@@ -530,7 +532,7 @@ class ProgrammeAdmin(ImportMixin, ExportActionMixin, HistoryAdmin, TranslatedAdm
 
     def add_data_read_fail_error_to_form(self, form, e):
         # The library names the exception class; staff need to know what is wrong with the file.
-        if isinstance(e, resources.ImportFileError):
+        if isinstance(e, import_formats.ImportFileError):
             form.add_error("import_file", str(e))
         else:
             form.add_error(

@@ -31,8 +31,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import facets, resources, versioning
+from . import facets, versioning
 from .choices import OpenDataFormat, Status
+from .imports.parsing import neutralise_formula
+from .imports.sources import format_sources
 from .models import OpenDataFile, Programme, ProgrammeSource
 from .text import clean_text
 
@@ -390,7 +392,7 @@ def _cell(value):
     """A value as a spreadsheet cell: lists joined, booleans spelt, decimals as numbers."""
     if isinstance(value, list):
         if value and not isinstance(value[0], str):
-            return resources.format_sources(value)
+            return format_sources(value)
         return "; ".join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -417,14 +419,14 @@ def _rows(today: datetime.date):
 
 
 def _spreadsheet_cell(cell):
-    # As in every export of the site (resources._NeutralisingFormat): control characters removed,
+    # As in every export of the site (imports.formats._NeutralisingFormat): control characters removed,
     # formulas neutralised.
-    return resources.neutralise_formula(clean_text(cell))
+    return neutralise_formula(clean_text(cell))
 
 
 def write_csv(out, today: datetime.date) -> int:
     """UTF-8 with a byte-order mark (Excel then opens Cyrillic intact), comma-separated, CRLF
-    line ends: the site's CSV export (resources.CSV), written row by row. Returns the rows."""
+    line ends: the site's CSV export (imports.formats.CSV), written row by row. Returns the rows."""
     text = _TextSink(out)
     text.write("\ufeff")
     writer = csv.writer(text)

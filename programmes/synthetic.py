@@ -76,7 +76,7 @@ _ORGANISATIONS = [
 
 
 class SyntheticProgrammes:
-    """Rows in the spreadsheet columns of resources.COLUMNS (dicts), from the real taxonomy."""
+    """Rows in the spreadsheet columns of imports.columns.COLUMNS (dicts), from the real taxonomy."""
 
     def __init__(self, seed: int = 2026):
         self.random = random.Random(seed)

@@ -32,7 +32,7 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
 def clean_instance_text(instance) -> None:
     """Clean every text column of a model instance in place. Tab, line feed and carriage return
     stay: every format we write accepts them, and an exported "\tcmd" must still be escaped
-    as a formula (resources.neutralise_formula) rather than silently changed."""
+    as a formula (imports.parsing.neutralise_formula) rather than silently changed."""
     from django.db import models
 
     for field in instance._meta.concrete_fields:

@@ -26,10 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alerts, resources, selectors, services, spam
+from . import alerts, selectors, services, spam
 from .caching import cached_page
 from .filters import PUBLIC_PARAMETERS, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
+from .imports import export, formats
 from .middleware import client_ip
 from .models import Alert, Organisation, Programme, Reminder
 
@@ -108,7 +109,7 @@ def programme_list(request):
     return response
 
 
-PUBLIC_EXPORT_FORMATS = {"csv": resources.CSV, "xlsx": resources.XLSX}
+PUBLIC_EXPORT_FORMATS = {"csv": formats.CSV, "xlsx": formats.XLSX}
 
 
 @cached_page(parameters=PUBLIC_PARAMETERS, throttled=True)
@@ -118,7 +119,7 @@ def programme_export(request, file_type):
         raise Http404
     programmes = selectors.search_page(request.GET).selection().results[: settings.PUBLIC_EXPORT_LIMIT]
     file_format = PUBLIC_EXPORT_FORMATS[file_type]()
-    dataset = resources.public_export(programmes, request.build_absolute_uri)
+    dataset = export.public_export(programmes, request.build_absolute_uri)
     response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
     response["Content-Disposition"] = f'attachment; filename="programmes-{get_language()}.{file_type}"'
     return response

@@ -15,8 +15,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
-from programmes import alerts, resources, services
+from programmes import alerts, services
 from programmes.choices import PublicationState
+from programmes.imports import resource
 from programmes.models import Alert, Programme, Reminder
 from tests.factories import OrganisationFactory, ProgrammeFactory
 
@@ -119,7 +120,7 @@ def test_publish_action_and_import_stamp_published_at(today):
     organisation = OrganisationFactory(slug="imported-org")
     dataset = tablib.Dataset(headers=["slug", "title_en", "organisation", "state"])
     dataset.append(["imported-programme", "Imported", organisation.slug, "published"])
-    result = resources.ProgrammeResource().import_data(dataset, dry_run=False)
+    result = resource.ProgrammeResource().import_data(dataset, dry_run=False)
     assert not result.has_errors()
     assert not result.has_validation_errors()
     assert Programme.objects.get(slug="imported-programme").published_at is not None

@@ -18,8 +18,9 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programmes import caching, resources, services
+from programmes import caching, services
 from programmes.choices import PublicationState
+from programmes.imports import formats, resource
 from programmes.models import Programme
 from tests.conftest import titles
 from tests.factories import (
@@ -120,7 +121,7 @@ def test_imported_programmes_show_at_once(client, grant):
     assert titles(client.get(SEARCH)) == ["Film grant"]
     dataset = tablib.Dataset(headers=["slug", "title_en", "organisation", "types", "state"])
     dataset.append(["music-grant", "Music grant", "almaty-creative", "grant", "published"])
-    result = resources.ProgrammeResource().import_data(dataset, file_name="list.csv")
+    result = resource.ProgrammeResource().import_data(dataset, file_name="list.csv")
     assert not result.has_validation_errors()
     assert titles(client.get(SEARCH)) == ["Film grant", "Music grant"]
 
@@ -238,7 +239,7 @@ def test_import_preview_and_confirm_through_the_shared_cache(redis_cache, admin_
     OrganisationFactory(slug="almaty-creative")
     dataset = tablib.Dataset(headers=["slug", "title_en", "organisation", "types"])
     dataset.append(["music-grant", "Music grant", "almaty-creative", "grant"])
-    upload = io.BytesIO(resources.XLSX().export_data(dataset))
+    upload = io.BytesIO(formats.XLSX().export_data(dataset))
     upload.name = "list.xlsx"
 
     preview = admin_client.post(

@@ -391,7 +391,8 @@ def _every_export(client, programme, language) -> None:
     import openpyxl
     from django.core import mail
 
-    from programmes import alerts, resources
+    from programmes import alerts
+    from programmes.imports import formats, resource
     from programmes.models import Programme, Reminder
 
     feed = client.get(f"/{language}/programmes/feed.atom")
@@ -408,10 +409,10 @@ def _every_export(client, programme, language) -> None:
     assert xlsx.status_code == 200
     openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert client.get(f"/{language}/programmes/export.csv").status_code == 200
-    dataset = resources.ProgrammeResource().export(queryset=Programme.objects.all())
-    for file_format in (resources.CSV(), resources.JSON()):
+    dataset = resource.ProgrammeResource().export(queryset=Programme.objects.all())
+    for file_format in (formats.CSV(), formats.JSON()):
         file_format.export_data(dataset)
-    openpyxl.load_workbook(io.BytesIO(resources.XLSX().export_data(dataset)))
+    openpyxl.load_workbook(io.BytesIO(formats.XLSX().export_data(dataset)))
     page = client.get(f"/{language}/programmes/{programme.slug}/")
     assert page.status_code == 200
     json_ld = re.search(rb'<script type="application/ld\+json"[^>]*>(.*?)</script>', page.content, re.S)

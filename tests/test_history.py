@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from simple_history.utils import get_m2m_reverse_field_name
 
-from programmes import resources
 from programmes.choices import PublicationState
+from programmes.imports import formats, resource
 from programmes.models import Organisation, Programme
 from tests.conftest import admin_form_data as _form_data
 from tests.factories import (
@@ -333,7 +333,7 @@ def vocabulary():
 
 
 def _import(dataset, user, name="list.xlsx", dry_run=False):
-    result = resources.ProgrammeResource().import_data(dataset, dry_run=dry_run, file_name=name, user=user)
+    result = resource.ProgrammeResource().import_data(dataset, dry_run=dry_run, file_name=name, user=user)
     assert not result.has_errors(), result.messages
     assert not result.has_validation_errors(), result.messages
     return result
@@ -341,7 +341,7 @@ def _import(dataset, user, name="list.xlsx", dry_run=False):
 
 def test_import_records_created_and_changed_programmes_with_the_importer(vocabulary, admin_user, monkeypatch):
     # Batches of two: new programmes are inserted, linked and recorded batch by batch.
-    monkeypatch.setattr(resources, "BATCH_SIZE", 2)
+    monkeypatch.setattr(resource, "BATCH_SIZE", 2)
     _import(
         _dataset(
             ("film-grant", "Film grant", "Кино гранты", "almaty-creative", "grant", "film"),
@@ -389,7 +389,7 @@ def test_import_records_created_and_changed_programmes_with_the_importer(vocabul
 def test_dry_runs_and_failed_imports_leave_no_history(vocabulary, admin_user):
     good = ("film-grant", "Film grant", "", "almaty-creative", "grant", "film")
     _import(_dataset(good), admin_user, dry_run=True)
-    resources.ProgrammeResource().import_data(
+    resource.ProgrammeResource().import_data(
         _dataset(good, ("bad", "Bad", "", "almaty-creative", "grant", "dance")),
         file_name="x.csv",
         user=admin_user,
@@ -401,7 +401,7 @@ def test_admin_import_confirm_records_the_staff_member(vocabulary, admin_client,
     import io
 
     upload = io.BytesIO(
-        resources.CSV()
+        formats.CSV()
         .export_data(_dataset(("film-grant", "Film grant", "", "almaty-creative", "grant", "film")))
         .encode()
     )

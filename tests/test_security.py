@@ -17,6 +17,7 @@ from unittest import mock
 
 import openpyxl
 import pytest
+import tablib
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib import admin
@@ -29,8 +30,9 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import URLPattern, URLResolver, reverse
 
-from programmes import resources
 from programmes.choices import PublicationState
+from programmes.imports import columns as import_columns
+from programmes.imports import formats
 from programmes.logs import JSONFormatter
 from programmes.middleware import client_ip
 from programmes.models import ImportRecord, Organisation, ProblemReport, Programme
@@ -217,9 +219,9 @@ def test_rich_text_keeps_markdown_and_safe_links(client):
 def test_hostile_text_imported_from_a_spreadsheet_never_runs(client, today, tmp_path):
     payload = " ".join(HOSTILE)
     short = "<img src=x onerror=alert(1)><script>alert(1)</script>"
-    columns = [*resources.TEXT_COLUMNS, "contact"]
+    columns = [*import_columns.TEXT_COLUMNS, "contact"]
     limited = {"title", "amount_note", "deadline_note"}
-    dataset = resources.tablib.Dataset(headers=["slug", "organisation", "state", "deadline_type", *columns])
+    dataset = tablib.Dataset(headers=["slug", "organisation", "state", "deadline_type", *columns])
     dataset.append(
         [
             "imported-hostile",
@@ -233,7 +235,7 @@ def test_hostile_text_imported_from_a_spreadsheet_never_runs(client, today, tmp_
         ]
     )
     path = tmp_path / "hostile.xlsx"
-    path.write_bytes(resources.XLSX().export_data(dataset))
+    path.write_bytes(formats.XLSX().export_data(dataset))
     call_command("import_programmes", str(path), stdout=io.StringIO())
     programme = Programme.objects.get(slug="imported-hostile")
     assert programme.description_kk == payload  # stored as typed
@@ -750,7 +752,7 @@ def test_a_huge_declared_dimension_is_not_trusted(tmp_path):
 
 
 def test_blank_rows_keep_the_sheets_row_numbers(tmp_path):
-    dataset = resources.XLSX().create_dataset(_xlsx([HEADER, GOOD_ROW, [None, None, None], ["b", "B", "o"]]))
+    dataset = formats.XLSX().create_dataset(_xlsx([HEADER, GOOD_ROW, [None, None, None], ["b", "B", "o"]]))
     assert [row[0] for row in dataset] == ["film-grant", None, "b"]
 
 

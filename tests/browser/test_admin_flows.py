@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 
-from programmes import resources
 from programmes.choices import DeadlineType
+from programmes.imports import columns
 from programmes.models import ProblemReport, Programme
 from tests.factories import OrganisationFactory, ProgrammeFactory, ProgrammeTypeFactory
 
@@ -42,12 +42,12 @@ def test_admin_sign_in_refuses_a_wrong_password_and_accepts_the_right_one(page, 
 
 
 def spreadsheet(rows: list[dict[str, str]]) -> bytes:
-    """An XLSX file with the import template's columns (programmes/resources.py)."""
+    """An XLSX file with the import template's columns (programmes/imports/columns.py)."""
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(resources.COLUMNS)
+    sheet.append(columns.COLUMNS)
     for row in rows:
-        sheet.append([row.get(column, "") for column in resources.COLUMNS])
+        sheet.append([row.get(column, "") for column in columns.COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

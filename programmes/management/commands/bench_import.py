@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from import_export import fields, resources, widgets
 
-from programmes import resources as programme_resources
+from programmes.imports import columns, formats
+from programmes.imports import resource as programme_resource
 from programmes.models import (
     ApplicantKind,
     BusinessSize,
@@ -58,7 +59,7 @@ class PlainResource(resources.ModelResource):
     class Meta:
         model = Programme
         import_id_fields = ("slug",)
-        fields = programme_resources.COLUMNS
+        fields = columns.COLUMNS
 
 
 class Rollback(Exception):
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-baseline", action="store_true", help="Skip the plain ModelResource run.")
 
     def handle(self, *args, rows: int, format: str, no_baseline: bool, **options) -> None:
-        file_format = programme_resources.format_for(f"bench.{format}")
+        file_format = formats.format_for(f"bench.{format}")
         self.stdout.write(f"database: {connection.vendor}, rows: {rows}, format: {format}")
         if connection.vendor == "postgresql":
             # Each run is rolled back; the dead rows of earlier runs would otherwise slow this one.
@@ -85,7 +86,7 @@ class Command(BaseCommand):
                 content = self._file(rows, file_format)
                 self.stdout.write(f"file: {len(content) / 1e6:.1f} MB")
                 self._create_organisations(content, file_format)
-                ours = lambda: programme_resources.ProgrammeResource(preview=False)  # noqa: E731  (as the command line)
+                ours = lambda: programme_resource.ProgrammeResource(preview=False)  # noqa: E731  (as the command line)
                 for label, make in (("ours", ours),) + (
                     () if no_baseline else (("plain ModelResource", PlainResource),)
                 ):
@@ -96,17 +97,17 @@ class Command(BaseCommand):
             self.stdout.write("(rolled back: the database is unchanged)")
 
     def _file(self, rows: int, file_format) -> bytes:
-        dataset = tablib.Dataset(headers=programme_resources.COLUMNS)
+        dataset = tablib.Dataset(headers=columns.COLUMNS)
         # Digits and ISO dates: the library's default widgets cannot read "5 000 000" or
         # "31.03.2026", and the comparison must import the same rows without errors.
         for row in SyntheticProgrammes().rows(rows, machine_formats=True):
-            dataset.append([row.get(column, "") for column in programme_resources.COLUMNS])
+            dataset.append([row.get(column, "") for column in columns.COLUMNS])
         data = file_format.export_data(dataset)
         return data.encode("utf-8") if isinstance(data, str) else data
 
     def _create_organisations(self, content, file_format):
         # The plain resource cannot create organisations; create them so both import the same file.
-        names = set(programme_resources.read_dataset(content, file_format)["organisation"])
+        names = set(formats.read_dataset(content, file_format)["organisation"])
         existing = set(Organisation.objects.values_list("name_en", flat=True))
         for n, name in enumerate(sorted(names - existing)):
             Organisation.objects.create(
@@ -116,7 +117,7 @@ class Command(BaseCommand):
     def _run(self, label, make, content, file_format, rows, dry_run):
         gc.collect()
         started = time.perf_counter()
-        dataset = programme_resources.read_dataset(content, file_format)
+        dataset = formats.read_dataset(content, file_format)
         result = make().import_data(dataset, dry_run=dry_run)
         seconds = time.perf_counter() - started
         if result.has_errors() or result.has_validation_errors():
@@ -134,7 +135,7 @@ class Command(BaseCommand):
             tracemalloc.start()
             with transaction.atomic():
                 sid = transaction.savepoint()
-                make().import_data(programme_resources.read_dataset(content, file_format), dry_run=True)
+                make().import_data(formats.read_dataset(content, file_format), dry_run=True)
                 transaction.savepoint_rollback(sid)
             memory = f"  peak Python memory {tracemalloc.get_traced_memory()[1] / 1e6:6.1f} MB"
             tracemalloc.stop()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programmes import resources
+from programmes.imports import formats, resource
 from programmes.models import Programme
 
 
@@ -14,10 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options) -> None:
         try:
-            file_format = resources.format_for(file.name)
-        except resources.ImportFileError as error:
+            file_format = formats.format_for(file.name)
+        except formats.ImportFileError as error:
             raise CommandError(str(error)) from error
-        dataset = resources.ProgrammeResource().export(queryset=Programme.objects.order_by("slug"))
+        dataset = resource.ProgrammeResource().export(queryset=Programme.objects.order_by("slug"))
         data = file_format.export_data(dataset)
         if isinstance(data, str):
             data = data.encode("utf-8")

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from import_export.results import RowResult
 
-from programmes import resources
+from programmes.imports import formats, resource
 
 
 class Command(BaseCommand):
@@ -33,17 +33,19 @@ class Command(BaseCommand):
 
     def _import(self, file: Path, dry_run: bool, importer) -> None:
         try:
-            file_format = resources.format_for(file.name)
+            file_format = formats.format_for(file.name)
             # Refused before it is read into memory.
-            resources.check_file_size(file.stat().st_size)
-            dataset = resources.read_dataset(file.read_bytes(), file_format)
+            formats.check_file_size(file.stat().st_size)
+            dataset = formats.read_dataset(file.read_bytes(), file_format)
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from error
-        except resources.ImportFileError as error:
+        except formats.ImportFileError as error:
             raise CommandError(str(error)) from error
 
-        resource = resources.ProgrammeResource(progress=self._progress_bar(len(dataset)), preview=False)
-        result = resource.import_data(dataset, dry_run=dry_run, file_name=file.name, user=importer)
+        programme_resource = resource.ProgrammeResource(
+            progress=self._progress_bar(len(dataset)), preview=False
+        )
+        result = programme_resource.import_data(dataset, dry_run=dry_run, file_name=file.name, user=importer)
         self._end_progress_bar()
 
         for error in result.base_errors:
