@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import index, money, search
+from . import index, money
 from .caching import cached_terms
 from .choices import LocationKind, Status
 from .models import (
@@ -34,12 +34,16 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+from .search import query as search_query
+from .search.documents import TERM_LINKS
+from .search.matching import filter_by_words, match_in_index, order_by_relevance
+from .search.ranking import Match
 from .text import collation_key
 
 # Programmes whose dates no source states are shown too: hiding them would hide that they exist.
 DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING, Status.UNKNOWN)
 
-TERM_FACETS = tuple(search.TERM_LINKS)
+TERM_FACETS = tuple(TERM_LINKS)
 # A shared link will not carry more values than this per parameter; more is noise or abuse.
 MAX_VALUES_PER_PARAMETER = 40
 MAX_AMOUNT = Decimal("1e15")
@@ -168,7 +172,7 @@ def normalised_query(data) -> str:
     for name in SAVED_PARAMETERS:
         values = set()
         for raw in data.getlist(name)[:MAX_VALUES_PER_PARAMETER]:
-            value = " ".join(str(raw).split())[: search.MAX_QUERY_LENGTH]
+            value = " ".join(str(raw).split())[: search_query.MAX_QUERY_LENGTH]
             if value:
                 values.add(value.lower() if name in _SLUG_PARAMETERS else value)
         pairs += [(name, value) for value in sorted(values)]
@@ -192,8 +196,8 @@ class Counts:
 class Selection:
     counts: Counts
     results: index.Results
-    # What the words found, and by which step (search.Match); None without words.
-    matched: search.Match | None = None
+    # What the words found, and by which step (search.ranking.Match); None without words.
+    matched: Match | None = None
 
 
 @dataclass
@@ -291,7 +295,7 @@ def places_in_name_order(locations: list[Location]) -> list[Location]:
 
 class ProgrammeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH
+        label=_("Search words"), method="filter_words", max_length=search_query.MAX_QUERY_LENGTH
     )
     type = SlugFilter(label=_("Programme type"), queryset=ProgrammeType.objects.all(), method="filter_types")
     sector = SlugFilter(label=_("Sector"), queryset=Sector.objects.all(), method="filter_sectors")
@@ -341,10 +345,7 @@ class ProgrammeFilter(django_filters.FilterSet):
     # --- filters -----------------------------------------------------------------------
 
     def filter_words(self, queryset, name, value):
-        # Decided once (it may look at how much matches), applied to the results and each facet.
-        if not hasattr(self, "_search_plan"):
-            self._search_plan = search.plan(queryset, value)
-        return self._search_plan.apply(queryset) if self._search_plan else queryset
+        return filter_by_words(queryset, value)
 
     def filter_types(self, queryset, name, value):
         return queryset.of_types(value) if value else queryset
@@ -392,7 +393,9 @@ class ProgrammeFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         if exclude != "status" and not data.get("status") and self.selected_statuses:
             queryset = queryset.filter(status__in=self.selected_statuses)  # the default statuses
-        return queryset.ordered_by(self.sort_order, has_query=self.has_words)
+        if self.sort_order == "relevance":  # only with words (sort_order)
+            return order_by_relevance(queryset)
+        return queryset.ordered_by(self.sort_order)
 
     # --- derived values ----------------------------------------------------------------
 
@@ -411,7 +414,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         """Whether the query has words to match (and so a relevance to sort by): "-music" alone
         excludes, but matches nothing by itself."""
         self.errors  # noqa: B018
-        return bool(search.parse(self.form.cleaned_data.get("q") or ""))
+        return bool(search_query.parse(self.form.cleaned_data.get("q") or ""))
 
     @property
     def currency_code(self) -> str:
@@ -497,7 +500,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018
         data = self.form.cleaned_data
         parts = {}
-        if words and search.words(data.get("q") or ""):
+        if words and search_query.words(data.get("q") or ""):
             parts["q"] = f"{self.filters['q'].label}: “{data['q']}”"
         for name in self.FACETS:
             if data.get(name):
@@ -550,7 +553,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018
         data = self.form.cleaned_data
         chips = []
-        if search.words(data.get("q") or ""):
+        if search_query.words(data.get("q") or ""):
             chips.append(Chip(f"{self.filters['q'].label}: “{data['q']}”", self._query_without("q")))
         for name in self.FACETS:
             for term in data.get(name) or []:
@@ -694,7 +697,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         programmes = index.current(self.today)
         base = programmes.everything()
         sort = self.sort_order
-        matched = search.match(data.get("q") or "", programmes, ranked=sort == "relevance")
+        matched = match_in_index(data.get("q") or "", programmes, ranked=sort == "relevance")
         self._matched = (programmes, matched)  # for total_with
         # Every filter as a condition; facets (and the statuses) are each left out of their own
         # counts, the others (words, amount, closing date) narrow every count.
@@ -721,7 +724,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         self._selection = Selection(counts, results, matched)
         return self._selection
 
-    def _conditions(self, programmes, data: dict, matched: search.Match | None) -> dict[str, np.ndarray]:
+    def _conditions(self, programmes, data: dict, matched: Match | None) -> dict[str, np.ndarray]:
         """Each filter of cleaned ``data`` as a mask over the index ``programmes``, by the name of
         its parameter; ``matched``: the words' matches. The search page's rules, once: its
         results, its counts and its hints' counts (``total_with``) all AND these."""

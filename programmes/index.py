@@ -6,9 +6,10 @@ the statements were arranged (docs/benchmarks.md), because each count visits eve
 again. Here a programme is a position in numpy arrays (its status today, closing date, award in
 tiyn, organisation, links as (position, term) pairs), a filter is a boolean mask, and a facet is
 one ``bincount`` over the masked pairs: the whole sidebar for 100,000 programmes in a few
-milliseconds. Words are still matched by the database (search.match: PostgreSQL's GIN indexes,
-or SQLite's folded columns); orders come from the database too (``ProgrammeQuerySet.ordered_by``,
-the one definition of every sort), fetched once as positions and then filtered by the mask.
+milliseconds. Words are still matched by the database (search.matching.match_in_index:
+PostgreSQL's GIN indexes, or SQLite's folded columns); orders come from the database too
+(``ProgrammeQuerySet.ordered_by``, the one definition of every sort), fetched once as positions
+and then filtered by the mask.
 
 The index is built from the database once per process and kept under the directory version
 (versioning.py: advanced by database triggers in the same transaction as every change), read
@@ -40,8 +41,11 @@ from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
-from . import caching, search, versioning
+from . import caching, versioning
 from .choices import Status
+from .search.documents import NAMED_LINKS, PLACE_REACH, TERM_LINKS
+from .search.matching import relevance_ties
+from .search.ranking import Match, unpack_ids
 
 STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
 # The status of a position whose programme is no longer published (patched out): no status
@@ -310,7 +314,7 @@ class ProgrammeIndex:
 
         published = Programme.objects.published().with_status(self.today)
         if sort == "relevance":  # the order among equally relevant programmes
-            return published.order_by(*search.relevance_ties())
+            return published.order_by(*relevance_ties())
         return published.ordered_by(sort)
 
     def _replace(self, sort: str, order: np.ndarray, dirty: np.ndarray) -> np.ndarray | None:
@@ -362,7 +366,7 @@ class ProgrammeIndex:
         missing = np.setdiff1d(inserted, values)
         return np.concatenate([result, missing]) if len(missing) else result
 
-    def ordered(self, mask: np.ndarray, sort: str, match: search.Match | None = None) -> Ordered:
+    def ordered(self, mask: np.ndarray, sort: str, match: Match | None = None) -> Ordered:
         """The positions in ``mask``, in the order of ``sort``; by the relevance of ``match``
         (higher first) when given, ties in the relevance order."""
         if match is None:
@@ -375,12 +379,13 @@ class ProgrammeIndex:
 class Ordered:
     """The positions of a search's results in order, read a slice at a time.
 
-    By relevance, the programmes with every word in their titles (``Match.best``, the highest
-    relevance there is) come first, in the order of ties; a page among them is taken from those
-    alone, and only a page further down ranks every result (and reads the tiers that needs).
+    By relevance, the programmes with every word in their titles (``Match.every_word_in_title``,
+    the highest relevance there is) come first, in the order of ties; a page among them is taken
+    from those alone, and only a page further down ranks every result (and reads the tiers that
+    needs).
     """
 
-    def __init__(self, chosen: np.ndarray, match: search.Match | None = None):
+    def __init__(self, chosen: np.ndarray, match: Match | None = None):
         self._chosen = chosen
         self._match = match
         self._all = chosen if match is None else None
@@ -393,8 +398,8 @@ class Ordered:
             raise TypeError("Results are ordered a slice at a time")
         if self._all is None:
             start, stop, step = item.indices(len(self))
-            if self._match.best is not None and step == 1:
-                best = self._chosen[self._match.best[self._chosen]]
+            if self._match.every_word_in_title is not None and step == 1:
+                best = self._chosen[self._match.every_word_in_title[self._chosen]]
                 if stop <= len(best):
                     return best[start:stop]
             relevance = self._match.relevance
@@ -463,14 +468,14 @@ def _link_queries(ids: list[int] | None = None) -> dict[str, str]:
     """Per facet, the SQL of its (programme, term) pairs; of ``ids`` only when given."""
     return {
         name: f"SELECT programme_id, {column} FROM {table}" + _only("programme_id", ids)  # noqa: S608
-        for name, (table, column) in search.TERM_LINKS.items()
+        for name, (table, column) in TERM_LINKS.items()
     }
 
 
 def _places_query(ids: list[int] | None = None) -> str:
-    """Every place a programme can be applied from (search.PLACE_REACH, the one rule)."""
+    """Every place a programme can be applied from (search.documents.PLACE_REACH, the one rule)."""
     return (
-        f"WITH reach(listed, counted) AS ({search.PLACE_REACH}) "  # noqa: S608
+        f"WITH reach(listed, counted) AS ({PLACE_REACH}) "  # noqa: S608
         "SELECT DISTINCT x.programme_id, r.counted FROM programmes_programme_locations x "
         "JOIN reach r ON r.listed = x.location_id" + _only("x.programme_id", ids)
     )
@@ -492,7 +497,7 @@ def _fetch(sql: str, ids: list[int] | None = None) -> np.ndarray:
             packed = f"SELECT string_agg(int8send(a) || int8send(b), ''::bytea) FROM ({sql}) AS x(a, b)"  # noqa: S608
             cursor.execute(packed, params)
             blob = cursor.fetchone()[0]
-            return search.unpack_ids(bytes(blob or b"")).reshape(-1, 2)
+            return unpack_ids(bytes(blob or b"")).reshape(-1, 2)
         cursor.execute(sql, params)
         return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
 
@@ -582,26 +587,26 @@ def attach_card_links(programmes: list) -> None:
     sql = " UNION ALL ".join(
         f"SELECT programme_id, {number}, {column} FROM programmes_programme_{name} "  # noqa: S608
         f"WHERE programme_id IN ({marks})"
-        for number, (name, _table, column) in enumerate(search.NAMED_LINKS)
+        for number, (name, _table, column) in enumerate(NAMED_LINKS)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids * len(search.NAMED_LINKS))
+        cursor.execute(sql, ids * len(NAMED_LINKS))
         rows = cursor.fetchall()
     model = type(programmes[0])
     terms = [
         {term.pk: term for term in caching.cached_terms(model._meta.get_field(name).related_model)}
-        for name, _table, _column in search.NAMED_LINKS
+        for name, _table, _column in NAMED_LINKS
     ]
     if any(term not in terms[number] for _pk, number, term in rows):
         # A term newer than the cached lists (saved by another process a moment ago).
-        prefetch_related_objects(programmes, *(name for name, _table, _column in search.NAMED_LINKS))
+        prefetch_related_objects(programmes, *(name for name, _table, _column in NAMED_LINKS))
         return
     linked: dict = {}
     for pk, number, term in rows:
         linked.setdefault((pk, number), set()).add(term)
     for programme in programmes:
         cache = programme.__dict__.setdefault("_prefetched_objects_cache", {})
-        for number, (name, _table, _column) in enumerate(search.NAMED_LINKS):
+        for number, (name, _table, _column) in enumerate(NAMED_LINKS):
             chosen = linked.get((programme.pk, number), ())
             queryset = getattr(programme, name).get_queryset()
             # In the terms' own order (Taxonomy.Meta.ordering), which the cached lists keep.

@@ -45,7 +45,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from . import history, search
+from . import history
 from .choices import Currency, DeadlineType, OrganisationKind, PublicationState
 from .models import (
     ApplicantKind,
@@ -59,7 +59,8 @@ from .models import (
     ProgrammeType,
     Sector,
 )
-from .search import normalise
+from .search import documents
+from .search.query import normalise
 from .text import clean_instance_text, clean_text
 from .translation import ProgrammeTranslationOptions
 from .transliteration import to_latin
@@ -828,7 +829,7 @@ class ProgrammeResource(resources.ModelResource):
         started = time.perf_counter()
         # Every changed row's search document is rebuilt once, in one statement at the end of the
         # file (after_import, inside the import's transaction), not several statements per row.
-        with search.deferred_vector_updates():
+        with documents.deferred_vector_updates():
             result = super().import_data(
                 dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
             )
@@ -1130,7 +1131,7 @@ class ProgrammeResource(resources.ModelResource):
             ],
             batch_size=BATCH_SIZE,
         )
-        search.update_vectors([instance.pk for instance in self.new_instances])
+        documents.update_vectors([instance.pk for instance in self.new_instances])
         if not self.dry_run:
             history.record(
                 self.new_instances, user=self.history_user, reason=self.history_reason, created=True
@@ -1158,7 +1159,7 @@ class ProgrammeResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         self._flush_new()
-        search.flush_deferred()  # inside the import's transaction
+        documents.flush_deferred()  # inside the import's transaction
         result.unknown_columns = self.unknown_columns
         result.new_organisations = list(self.fields["organisation"].widget.created)
         result.messages = self.messages

@@ -5,7 +5,7 @@ from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from . import search, services, versioning
+from . import services, versioning
 from .models import (
     ExchangeRate,
     Location,
@@ -14,6 +14,7 @@ from .models import (
     ProgrammeType,
     Sector,
 )
+from .search import documents
 from .text import clean_instance_text
 
 
@@ -34,6 +35,16 @@ def exchange_rate_changed(sender, instance, raw=False, **kwargs):
     services.refresh_kzt_amounts()
 
 
+@receiver(post_save, sender=Programme)
+def programme_saved(sender, instance, raw=False, **kwargs):
+    # Its full-text documents are built in the database from the saved row (documents.py), in
+    # the same transaction; inside deferred_vector_updates() (an import), once at the end.
+    # Not for fixture loads (raw): loaddata bypasses Programme.save, which rebuilt them before.
+    if raw:
+        return
+    documents.update_vectors([instance.pk])
+
+
 @receiver(post_save, sender=Organisation)
 def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw or created:  # a new organisation has no programmes yet
@@ -50,7 +61,7 @@ def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
         return
     # The full-text document holds the names of a programme's types, sectors and places. (Where
     # a place lies, its parent, matters to the search index only, rebuilt on every change.)
-    search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
+    documents.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
 
 
 @receiver(m2m_changed, sender=Programme.types.through)
@@ -62,9 +73,9 @@ def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None
     if not action.startswith("post_"):
         return
     if reverse:  # a term's programmes changed: rebuild those programmes
-        search.update_vectors(list(pk_set or []))
+        documents.update_vectors(list(pk_set or []))
     else:
-        search.update_vectors([instance.pk])
+        documents.update_vectors([instance.pk])
 
 
 @receiver(post_migrate)
@@ -74,7 +85,7 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     # built them would break as soon as the code's documents gained a column).
     if app_config is None or app_config.label != "programmes":
         return
-    search.rebuild_missing_documents(using)
+    documents.rebuild_missing_documents(using)
     # SQLite drops a table's triggers when a migration rebuilds it: put the version's back.
     versioning.restore_triggers(using)
     # A new schema can change what the pages show without writing a row: every process starts again.

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from programmes import search
 from programmes.models import (
     ApplicantKind,
     BusinessSize,
@@ -26,6 +25,7 @@ from programmes.models import (
     ProgrammeType,
     Sector,
 )
+from programmes.search import documents
 from programmes.synthetic import SYNTHETIC_PREFIX, SyntheticProgrammes
 from programmes.transliteration import to_latin
 
@@ -134,4 +134,4 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 tables = ["programmes_programme", *(f"programmes_programme_{a}" for a in LINK_TABLES)]
                 cursor.execute("ANALYZE " + ", ".join(tables))
-        search.update_vectors([programme.pk for programme in programmes])
+        documents.update_vectors([programme.pk for programme in programmes])
