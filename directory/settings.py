@@ -317,7 +317,7 @@ SEARCH_PAGE_CACHE_SECONDS = int(os.environ.get("SEARCH_PAGE_CACHE_SECONDS", "60"
 EXPENSIVE_REQUESTS_PER_MINUTE = int(os.environ.get("EXPENSIVE_REQUESTS_PER_MINUTE", "30"))
 # A sitemap section is built once per change of the directory and kept at most this long.
 SITEMAP_CACHE_SECONDS = int(os.environ.get("SITEMAP_CACHE_SECONDS", str(60 * 60)))
-# Each process keeps the id sets of recent word matches (search.MatchCache) up to this many
+# Each process keeps the id sets of recent word matches (search.ranking.MatchCache) up to this many
 # bytes (an entry is 8 bytes per matching programme); 0 turns it off.
 SEARCH_MATCH_CACHE_BYTES = int(os.environ.get("SEARCH_MATCH_CACHE_BYTES", str(32 * 2**20)))
 

@@ -48,7 +48,7 @@ from .models import (
     ProgrammeType,
     Sector,
 )
-from .search import MAX_QUERY_LENGTH
+from .search.query import MAX_QUERY_LENGTH
 
 # Part of every ETag: raise it when a representation changes, so that clients holding an ETag
 # of the old one are not told "not modified" by a new release with the same data.

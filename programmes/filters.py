@@ -19,9 +19,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import facets, money, search
+from . import facets, money
 from .choices import Status
 from .models import ExchangeRate, Programme
+from .search import query as search_query
+from .search.matching import filter_by_words, order_by_relevance
 
 # Programmes whose dates no source states are shown too: hiding them would hide that they exist.
 DEFAULT_STATUSES = (Status.OPEN, Status.UPCOMING, Status.UNKNOWN)
@@ -149,7 +151,7 @@ def normalised_query(data) -> str:
     for name in SAVED_PARAMETERS:
         values = set()
         for raw in data.getlist(name)[:MAX_VALUES_PER_PARAMETER]:
-            value = " ".join(str(raw).split())[: search.MAX_QUERY_LENGTH]
+            value = " ".join(str(raw).split())[: search_query.MAX_QUERY_LENGTH]
             if value:
                 values.add(value.lower() if name in _SLUG_PARAMETERS else value)
         pairs += [(name, value) for value in sorted(values)]
@@ -206,7 +208,7 @@ def _amount(value: Decimal) -> str:
 
 class ProgrammeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search words"), method="filter_words", max_length=search.MAX_QUERY_LENGTH
+        label=_("Search words"), method="filter_words", max_length=search_query.MAX_QUERY_LENGTH
     )
     # Then one SlugFilter per facet (facets.FACETS), added by get_filters in the table's order.
     amount = AmountFilter(label=_("Award amount"), method="filter_amount")
@@ -256,10 +258,7 @@ class ProgrammeFilter(django_filters.FilterSet):
     # --- filters -----------------------------------------------------------------------
 
     def filter_words(self, queryset, name, value):
-        # Decided once (it may look at how much matches), applied to the results and each facet.
-        if not hasattr(self, "_search_plan"):
-            self._search_plan = search.plan(queryset, value)
-        return self._search_plan.apply(queryset) if self._search_plan else queryset
+        return filter_by_words(queryset, value)
 
     def filter_facet(self, queryset, name, value):
         return facets.BY_PARAMETER[name].apply(queryset, value) if value else queryset
@@ -292,7 +291,9 @@ class ProgrammeFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         if exclude != "status" and not data.get("status") and self.selected_statuses:
             queryset = queryset.filter(status__in=self.selected_statuses)  # the default statuses
-        return queryset.ordered_by(self.sort_order, has_query=self.has_words)
+        if self.sort_order == "relevance":  # only with words (sort_order)
+            return order_by_relevance(queryset)
+        return queryset.ordered_by(self.sort_order)
 
     # --- derived values ----------------------------------------------------------------
 
@@ -311,7 +312,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         """Whether the query has words to match (and so a relevance to sort by): "-music" alone
         excludes, but matches nothing by itself."""
         self.errors  # noqa: B018
-        return bool(search.parse(self.form.cleaned_data.get("q") or ""))
+        return bool(search_query.parse(self.form.cleaned_data.get("q") or ""))
 
     @property
     def currency_code(self) -> str:
@@ -397,7 +398,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018
         data = self.form.cleaned_data
         parts = {}
-        if words and search.words(data.get("q") or ""):
+        if words and search_query.words(data.get("q") or ""):
             parts["q"] = f"{self.filters['q'].label}: “{data['q']}”"
         for name in self.FACETS:
             if data.get(name):
@@ -450,7 +451,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         self.errors  # noqa: B018
         data = self.form.cleaned_data
         chips = []
-        if search.words(data.get("q") or ""):
+        if search_query.words(data.get("q") or ""):
             chips.append(Chip(f"{self.filters['q'].label}: “{data['q']}”", self._query_without("q")))
         for name in self.FACETS:
             for term in data.get(name) or []:

@@ -6,9 +6,10 @@ the statements were arranged (docs/benchmarks.md), because each count visits eve
 again. Here a programme is a position in numpy arrays (its status today, closing date, award in
 tiyn, organisation, links as (position, term) pairs), a filter is a boolean mask, and a facet is
 one ``bincount`` over the masked pairs: the whole sidebar for 100,000 programmes in a few
-milliseconds. Words are still matched by the database (search.match: PostgreSQL's GIN indexes,
-or SQLite's folded columns); orders come from the database too (``ProgrammeQuerySet.ordered_by``,
-the one definition of every sort), fetched once as positions and then filtered by the mask.
+milliseconds. Words are still matched by the database (search.matching.match_in_index:
+PostgreSQL's GIN indexes, or SQLite's folded columns); orders come from the database too
+(``ProgrammeQuerySet.ordered_by``, the one definition of every sort), fetched once as positions
+and then filtered by the mask.
 
 The index is built from the database once per process and kept under the directory version
 (versioning.py: advanced by database triggers in the same transaction as every change), read
@@ -40,8 +41,10 @@ from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
-from . import caching, facets, search, versioning
+from . import caching, facets, versioning
 from .choices import Status
+from .search.matching import relevance_ties
+from .search.ranking import Match, unpack_ids
 
 STATUS_CODES = {value: code for code, value in enumerate(Status.values)}
 # The status of a position whose programme is no longer published (patched out): no status
@@ -324,7 +327,7 @@ class ProgrammeIndex:
 
         published = Programme.objects.published().with_status(self.today)
         if sort == "relevance":  # the order among equally relevant programmes
-            return published.order_by(*search.relevance_ties())
+            return published.order_by(*relevance_ties())
         return published.ordered_by(sort)
 
     def _replace(self, sort: str, order: np.ndarray, dirty: np.ndarray) -> np.ndarray | None:
@@ -376,7 +379,7 @@ class ProgrammeIndex:
         missing = np.setdiff1d(inserted, values)
         return np.concatenate([result, missing]) if len(missing) else result
 
-    def ordered(self, mask: np.ndarray, sort: str, match: search.Match | None = None) -> Ordered:
+    def ordered(self, mask: np.ndarray, sort: str, match: Match | None = None) -> Ordered:
         """The positions in ``mask``, in the order of ``sort``; by the relevance of ``match``
         (higher first) when given, ties in the relevance order."""
         if match is None:
@@ -389,12 +392,13 @@ class ProgrammeIndex:
 class Ordered:
     """The positions of a search's results in order, read a slice at a time.
 
-    By relevance, the programmes with every word in their titles (``Match.best``, the highest
-    relevance there is) come first, in the order of ties; a page among them is taken from those
-    alone, and only a page further down ranks every result (and reads the tiers that needs).
+    By relevance, the programmes with every word in their titles (``Match.every_word_in_title``,
+    the highest relevance there is) come first, in the order of ties; a page among them is taken
+    from those alone, and only a page further down ranks every result (and reads the tiers that
+    needs).
     """
 
-    def __init__(self, chosen: np.ndarray, match: search.Match | None = None):
+    def __init__(self, chosen: np.ndarray, match: Match | None = None):
         self._chosen = chosen
         self._match = match
         self._all = chosen if match is None else None
@@ -407,8 +411,8 @@ class Ordered:
             raise TypeError("Results are ordered a slice at a time")
         if self._all is None:
             start, stop, step = item.indices(len(self))
-            if self._match.best is not None and step == 1:
-                best = self._chosen[self._match.best[self._chosen]]
+            if self._match.every_word_in_title is not None and step == 1:
+                best = self._chosen[self._match.every_word_in_title[self._chosen]]
                 if stop <= len(best):
                     return best[start:stop]
             relevance = self._match.relevance
@@ -529,7 +533,7 @@ def _fetch(sql: str, ids: list[int] | None = None) -> np.ndarray:
             packed = f"SELECT string_agg(int8send(a) || int8send(b), ''::bytea) FROM ({sql}) AS x(a, b)"  # noqa: S608
             cursor.execute(packed, params)
             blob = cursor.fetchone()[0]
-            return search.unpack_ids(bytes(blob or b"")).reshape(-1, 2)
+            return unpack_ids(bytes(blob or b"")).reshape(-1, 2)
         cursor.execute(sql, params)
         return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import get_translation_fields
 
-from . import money, search
+from . import money
 from .choices import (
     AlertFrequency,
     Currency,
@@ -34,6 +34,7 @@ from .choices import (
     ReviewReason,
     Status,
 )
+from .search.query import document_for
 from .text import clean_instance_text
 
 AMOUNT = {"max_digits": 18, "decimal_places": 2}
@@ -441,9 +442,6 @@ class ProgrammeQuerySet(models.QuerySet):
         related = self.in_sectors(sectors) if sectors else self.of_types(programme.types.all())
         return related.exclude(pk=programme.pk)
 
-    def matching(self, query: str):
-        return search.search_programmes(self, query)
-
     def for_result_cards(self):
         """``with_card_data`` without the long texts and search columns, which a result card
         or a results export never shows (a third of the time of a page of 20 at 100,000), and
@@ -469,9 +467,9 @@ class ProgrammeQuerySet(models.QuerySet):
             .annotate(newest_source_on=newest_source_date())
         )
 
-    def ordered_by(self, sort: str, *, has_query: bool = False):
-        if sort == "relevance" and has_query:
-            return search.order_by_relevance(self)
+    def ordered_by(self, sort: str):
+        """In the order ``sort`` names (an unknown one, like "relevance" without words, is by
+        deadline); by relevance: search.matching.order_by_relevance."""
         title = localized_sort_key("title")
         closed = Q(status=Status.CLOSED)
         orderings = {
@@ -726,7 +724,6 @@ class Programme(models.Model):
             kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
         self._remember_loaded()
-        search.update_vectors([self.pk])
 
     def get_absolute_url(self):
         return reverse("programmes:detail", kwargs={"slug": self.slug})
@@ -750,7 +747,7 @@ class Programme(models.Model):
         award in tenge, the search columns, the link checks an edited link invalidates, and the
         change stamps alerts report. Returns the columns it may have changed. The full-text
         documents are not here: they are built in the database from the saved row and its links
-        (search.update_vectors), after the save.
+        (search.documents.update_vectors), after the save (signals.programme_saved).
         """
         clean_instance_text(self)
         self.refresh_kzt_amounts(rates)
@@ -822,7 +819,7 @@ class Programme(models.Model):
 
     def refresh_search_text(self) -> bool:
         """Recompute the case-folded search columns; True when they changed."""
-        title, text, latin = search.document_for(self)
+        title, text, latin = document_for(self, postgresql=connection.vendor == "postgresql")
         changed = (title, text, latin) != (self.search_title, self.search_text, self.search_latin)
         self.search_title, self.search_text, self.search_latin = title, text, latin
         return changed
@@ -935,13 +932,14 @@ def newest_source_date() -> Subquery:
 
 
 class SearchDocument(models.Model):
-    """A programme's full-text documents on PostgreSQL, rebuilt by ``search.vector_sql`` (the
-    table stays empty on SQLite, which searches the folded text columns instead).
+    """A programme's full-text documents on PostgreSQL, rebuilt by
+    ``search.documents.vector_sql`` (the table stays empty on SQLite, which searches the folded
+    text columns instead).
 
     A table of its own with the vectors stored out of line, so that its rows are about 100 bytes:
     finding the 30,000 programmes that contain a common word then reads the GIN indexes and a few
     hundred small pages, not 100,000 wide programme rows (docs/benchmarks.md). One vector per
-    relevance tier (search.TIERS): the titles and their Latin spelling; the summaries and the
+    relevance tier (search.query.TIERS): the titles and their Latin spelling; the summaries and the
     organisation's names; the whole, which is those two with the long texts and the names of the
     types, sectors and places (one scan says whether a word is anywhere).
     """
@@ -965,11 +963,11 @@ class SearchDocument(models.Model):
 class SearchWord(models.Model):
     """A word of the programmes' titles and organisation names, in Latin letters (PostgreSQL
     only, like SearchDocument): the vocabulary that a misspelt word is corrected against
-    (search.spelt_alike), through a trigram index. A small table, so finding "tolqyn" for
-    "Tolkyn" takes milliseconds, where comparing the query with the titles of 100,000
+    (search.postgres.spelt_alike), through a trigram index. A small table, so finding "tolqyn"
+    for "Tolkyn" takes milliseconds, where comparing the query with the titles of 100,000
     programmes took seconds. Words of published programmes are added as their documents are
     built (a draft's never: the correction is printed on the page) and not removed; a word no
-    published programme has any more is never offered as a correction (search.spelt_alike)."""
+    published programme has any more is never offered as a correction."""
 
     word = models.TextField(primary_key=True)
 

@@ -21,11 +21,13 @@ import numpy as np
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from . import facets, index, money, search
+from . import facets, index, money
 from .caching import cached_terms
 from .choices import LocationKind, Status
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, query_string, shown_statuses
 from .models import Location, Programme
+from .search.matching import match_in_index
+from .search.ranking import Match
 from .text import collation_key
 
 # The facets counted by their terms (the place facet is counted by reach, nationwide aside).
@@ -49,8 +51,8 @@ class Counts:
 class Selection:
     counts: Counts
     results: index.Results
-    # What the words found, and by which step (search.Match); None without words.
-    matched: search.Match | None = None
+    # What the words found, and by which step (search.ranking.Match); None without words.
+    matched: Match | None = None
 
 
 @dataclass
@@ -214,7 +216,7 @@ class SearchPage:
         programmes = index.current(self.filterset.today)
         base = programmes.everything()
         sort = self.filterset.sort_order
-        matched = search.match(data.get("q") or "", programmes, ranked=sort == "relevance")
+        matched = match_in_index(data.get("q") or "", programmes, ranked=sort == "relevance")
         self._matched = (programmes, matched)  # for total_with
         # Every filter as a condition; facets (and the statuses) are each left out of their own
         # counts, the others (words, amount, closing date) narrow every count.
@@ -241,7 +243,7 @@ class SearchPage:
         self._selection = Selection(counts, results, matched)
         return self._selection
 
-    def _conditions(self, programmes, data: dict, matched: search.Match | None) -> dict[str, np.ndarray]:
+    def _conditions(self, programmes, data: dict, matched: Match | None) -> dict[str, np.ndarray]:
         """Each filter of cleaned ``data`` as a mask over the index ``programmes``, by the name of
         its parameter; ``matched``: the words' matches. The search page's rules, once: its
         results, its counts and its hints' counts (``total_with``) all AND these."""

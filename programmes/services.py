@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname
 
-from . import facets, history, links, money, search
+from . import facets, history, links, money
 from .choices import OrganisationKind, PublicationState, ReportStatus
 from .models import (
     CHECKED_LINKS,
@@ -32,6 +32,7 @@ from .models import (
     Sector,
     is_broken_result,
 )
+from .search import documents
 from .translation import ProgrammeTranslationOptions
 from .transliteration import to_latin
 
@@ -49,8 +50,8 @@ def publish(programmes: QuerySet[Programme], *, user=None) -> int:
         user,
         gettext("Published from the programme list."),
     )
-    # Their title words join the typo vocabulary now that they are public (search._rebuild).
-    search.update_vectors(ids)
+    # Their title words join the typo vocabulary now that they are public (search.documents._rebuild).
+    documents.update_vectors(ids)
     return changed
 
 
@@ -212,7 +213,7 @@ def refresh_search_text(programmes: QuerySet[Programme]) -> int:
         if p.refresh_search_text()
     ]
     Programme.objects.bulk_update(changed, ["search_title", "search_text", "search_latin"], batch_size=_BATCH)
-    search.update_vectors(list(programmes.values_list("pk", flat=True)))
+    documents.update_vectors(list(programmes.values_list("pk", flat=True)))
     return len(changed)
 
 

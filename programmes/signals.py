@@ -5,11 +5,9 @@ from django.db import connections
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
-from . import facets, search, services, versioning
-from .models import (
-    ExchangeRate,
-    Organisation,
-)
+from . import facets, services, versioning
+from .models import ExchangeRate, Organisation, Programme
+from .search import documents
 from .text import clean_instance_text
 
 
@@ -30,6 +28,16 @@ def exchange_rate_changed(sender, instance, raw=False, **kwargs):
     services.refresh_kzt_amounts()
 
 
+@receiver(post_save, sender=Programme)
+def programme_saved(sender, instance, raw=False, **kwargs):
+    # Its full-text documents are built in the database from the saved row (documents.py), in
+    # the same transaction; inside deferred_vector_updates() (an import), once at the end.
+    # Not for fixture loads (raw): loaddata bypasses Programme.save, which rebuilt them before.
+    if raw:
+        return
+    documents.update_vectors([instance.pk])
+
+
 @receiver(post_save, sender=Organisation)
 def organisation_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw or created:  # a new organisation has no programmes yet
@@ -44,16 +52,16 @@ def taxonomy_renamed(sender, instance, created=False, raw=False, **kwargs):
     # The full-text document holds the names of a programme's named terms (types, sectors,
     # places). (Where a place lies, its parent, matters to the search index only, which the
     # version's triggers keep.)
-    search.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
+    documents.update_vectors(list(instance.programmes.values_list("pk", flat=True)))
 
 
 def programme_terms_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
     if not action.startswith("post_"):
         return
     if reverse:  # a term's programmes changed: rebuild those programmes
-        search.update_vectors(list(pk_set or []))
+        documents.update_vectors(list(pk_set or []))
     else:
-        search.update_vectors([instance.pk])
+        documents.update_vectors([instance.pk])
 
 
 for facet in facets.NAMED:
@@ -71,7 +79,7 @@ def rebuild_missing_documents(sender, app_config=None, using="default", **kwargs
     # built them would break as soon as the code's documents gained a column).
     if app_config is None or app_config.label != "programmes":
         return
-    search.rebuild_missing_documents(using)
+    documents.rebuild_missing_documents(using)
     # SQLite drops a table's triggers when a migration rebuilds it: put the version's back.
     versioning.restore_triggers(using)
     # A new schema can change what the pages show without writing a row: every process starts again.

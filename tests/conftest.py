@@ -40,13 +40,14 @@ def _empty_cache():
     # keeps what it read inside a transaction of its own: versioning.Version.cacheable.)
     from django.core.cache import cache
 
-    from programmes import index, search
+    from programmes import index
+    from programmes.search import ranking, sqlite
 
     cache.clear()
     index.forget()
-    search._match_cache.clear()
-    search._vocabularies.clear()
-    search._term_name_cache.clear()
+    ranking._match_cache.clear()
+    sqlite._vocabularies.clear()
+    sqlite._term_name_cache.clear()
 
 
 @pytest.fixture(autouse=True)

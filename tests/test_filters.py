@@ -459,7 +459,7 @@ def _facet(response, name):
 
 
 def test_facet_counts_follow_changed_links_and_places(client, catalogue, places):
-    # On PostgreSQL the counts come from arrays on the programme row (search.vector_sql); they
+    # On PostgreSQL the counts come from arrays on the programme row (search.documents.vector_sql); they
     # must follow every way a link can change: the programme's own links, and a place moved
     # to another region.
     from programmes.models import ApplicantKind, Programme

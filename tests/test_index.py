@@ -18,10 +18,12 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from programmes import caching, facets, index, search, versioning
+from programmes import caching, facets, index, versioning
 from programmes.choices import DeadlineType, PublicationState, Status
 from programmes.filters import ProgrammeFilter
 from programmes.models import Organisation, Programme
+from programmes.search import postgres, ranking
+from programmes.search import query as search_query
 from programmes.selectors import SearchPage
 from tests.conftest import TODAY
 from tests.factories import (
@@ -563,7 +565,7 @@ def test_a_first_page_among_the_best_matches_is_ordered_without_ranking_the_rest
     settings.SEARCH_MATCH_CACHE_BYTES = 0  # every page matches its words
 
     expected = list(_page(QueryDict(query)).filterset.qs.values_list("pk", "relevance"))
-    groups = len(search.parse(QueryDict(query)["q"]).groups)
+    groups = len(search_query.parse(QueryDict(query)["q"]).groups)
     # The programmes with every word group in their titles have the highest relevance there is.
     best = sum(1 for _pk, relevance in expected if relevance == groups)
     assert best >= 2, "the catalogue should give this search some title matches"
@@ -593,15 +595,15 @@ def test_a_word_group_leaves_out_the_alternatives_another_one_covers():
     # "фильм": Russian and English stems, prefixes of the word, its Latin spelling and its
     # synonym "кино" (whose Russian stem "кин" is shorter than the prefix "кино"); "фильм" as
     # a Russian stem and "фильм:*" say the same, and so only the prefix is kept.
-    assert search._group_queries([["фильм"]])[0] == "'film':* | 'кино':* | 'фильм':* | 'кин'"
+    assert postgres.group_queries([["фильм"]])[0] == "'film':* | 'кино':* | 'фильм':* | 'кин'"
     assert (
-        search._group_queries([["film", "кино"]])[0] == "'cinema':* | 'film':* | 'kino':* | 'кино':* | 'кин'"
+        postgres.group_queries([["film", "кино"]])[0] == "'cinema':* | 'film':* | 'kino':* | 'кино':* | 'кин'"
     )
     # A phrase stays a phrase in each configuration.
-    assert search._group_queries([["music fund"]])[0] == "( 'music' <-> 'fund' )"
+    assert postgres.group_queries([["music fund"]])[0] == "( 'music' <-> 'fund' )"
     # An apostrophe never reaches the tsquery as typed: the prefix keeps letters and digits, and
     # PostgreSQL's parser splits the word.
-    assert search._group_queries([["o'neil"]])[0] == "'oneil':* | ( 'o' & 'neil' )"
+    assert postgres.group_queries([["o'neil"]])[0] == "'oneil':* | ( 'o' & 'neil' )"
 
 
 def test_ordered_takes_a_page_among_the_best_from_them_alone():
@@ -613,7 +615,9 @@ def test_ordered_takes_a_page_among_the_best_from_them_alone():
 
     # Positions 4, 2, 0, 3, 1 in the order of ties; 2 and 0 are the best (every word in titles).
     chosen = np.array([4, 2, 0, 3, 1])
-    match = search.Match(np.ones(5, dtype=bool), best=np.array([True, False, True, False, False]), rank=rank)
+    match = ranking.Match(
+        np.ones(5, dtype=bool), every_word_in_title=np.array([True, False, True, False, False]), rank=rank
+    )
     ordered = index.Ordered(chosen, match)
     assert len(ordered) == 5
     assert ordered[0:2].tolist() == [2, 0]

@@ -34,8 +34,8 @@ LAYERS = [
     {"facets", "versioning", "caching", "spam", "search", "history", "translation"},
     # 3. The in-memory index and the writes that span models.
     {"index", "services", "synthetic"},
-    # 4. The public vocabulary and what it selects.
-    {"filters", "selectors", "forms", "alerts", "imports", "opendata", "helper", "sitemaps"},
+    # 4. The public vocabulary, what it selects, and how it is written out.
+    {"filters", "selectors", "templatetags", "forms", "alerts", "imports", "opendata", "helper", "sitemaps"},
     # 5. The edges: HTTP, admin, signals, commands, and the app's config that wires them.
     {
         "apps",
@@ -49,7 +49,6 @@ LAYERS = [
         "admin",
         "signals",
         "context_processors",
-        "templatetags",
         "management",
     },
 ]

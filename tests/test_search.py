@@ -9,9 +9,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from programmes import search, services
+from programmes import services
 from programmes.choices import PublicationState
 from programmes.models import Programme, Sector
+from programmes.search import matching, sqlite
+from programmes.search import query as search_query
+from programmes.search.highlight import highlight
 from tests.conftest import titles
 from tests.factories import (
     LocationFactory,
@@ -37,13 +40,13 @@ from tests.factories import (
     ],
 )
 def test_parse_never_raises_and_reads_quotes_minus_or(query, groups, excluded):
-    parsed = search.parse(query)
+    parsed = search_query.parse(query)
     assert (parsed.groups, parsed.excluded) == (groups, excluded)
 
 
 def test_parse_bounds_the_number_of_terms():
-    assert len(search.parse("слово " * 30).terms) == 1
-    assert len(search.parse(" ".join(f"w{n}" for n in range(100))).terms) == search.MAX_WORDS
+    assert len(search_query.parse("слово " * 30).terms) == 1
+    assert len(search_query.parse(" ".join(f"w{n}" for n in range(100))).terms) == search_query.MAX_WORDS
 
 
 @pytest.mark.parametrize(
@@ -57,17 +60,17 @@ def test_parse_bounds_the_number_of_terms():
     ],
 )
 def test_stem_strips_kazakh_and_russian_endings(word, expected):
-    assert search.stem(word) == expected
+    assert search_query.stem(word) == expected
 
 
 def test_highlight_marks_matching_words_and_escapes_everything_else():
     text = 'Гранты для <b>кинопроектов</b> & "музыки"'
-    marked = search.highlight(text, "кинопроект")
+    marked = highlight(text, "кинопроект")
     assert marked == "Гранты для &lt;b&gt;<mark>кинопроектов</mark>&lt;/b&gt; &amp; &quot;музыки&quot;"
 
 
 def test_highlight_cannot_inject_markup_through_the_query():
-    assert "<script" not in search.highlight("plain text", "<script>alert(1)</script>")
+    assert "<script" not in highlight("plain text", "<script>alert(1)</script>")
 
 
 @pytest.mark.django_db
@@ -246,7 +249,7 @@ def test_a_new_title_word_joins_the_typo_vocabulary(client, crafts_and_film):
 
 def test_spelt_alike_gives_the_same_similarities_on_every_database(crafts_and_film):
     # pg_trgm's similarity (PostgreSQL's is a 4-byte float: rounded), q/k and y/i read as one.
-    alike = search.spelt_alike(["Tolkyn", "Толкын", "workshop", "zzzz"])
+    alike = matching.spelt_alike(["Tolkyn", "Толкын", "workshop", "zzzz"])
     assert [[(word, round(similarity, 3)) for word, similarity in words] for words in alike] == [
         [("tolqyn", 1.0)],
         [("tolqyn", 1.0)],
@@ -269,18 +272,18 @@ def test_a_drafts_title_words_never_reach_the_typo_corrections(client, crafts_an
         slug="secret", title_en="Zanzibarovich secret grant", state=PublicationState.DRAFT
     )
     ProgrammeFactory(slug="archived", title_en="Quixotrellum grant", state=PublicationState.ARCHIVED)
-    assert search.spelt_alike(["zanzibarovih", "quixotrelum", "Tolkyn"]) == [[], [], [("tolqyn", 1.0)]]
+    assert matching.spelt_alike(["zanzibarovih", "quixotrelum", "Tolkyn"]) == [[], [], [("tolqyn", 1.0)]]
     response = client.get("/en/programmes/", {"q": "zanzibarovih Tolkyn"})
     assert titles(response) == ["Tolqyn Film Fund"]
     assert note(response) == "Showing results for “zanzibarovih tolqyn”."
     # Once it is published, its words are public and join the vocabulary.
     services.publish(Programme.objects.filter(pk=draft.pk))
-    assert [word for word, _similarity in search.spelt_alike(["zanzibarovih"])[0]] == ["zanzibarovich"]
+    assert [word for word, _similarity in matching.spelt_alike(["zanzibarovih"])[0]] == ["zanzibarovich"]
     assert titles(client.get("/en/programmes/", {"q": "zanzibarovih"})) == ["Zanzibarovich secret grant"]
     # Withdrawn again (or renamed), its words are no correction any more, though the vocabulary
     # keeps them on PostgreSQL.
     services.archive(Programme.objects.filter(pk=draft.pk))
-    assert search.spelt_alike(["zanzibarovih", "Tolkyn"]) == [[], [("tolqyn", 1.0)]]
+    assert matching.spelt_alike(["zanzibarovih", "Tolkyn"]) == [[], [("tolqyn", 1.0)]]
     response = client.get("/en/programmes/", {"q": "zanzibarovih Tolkyn"})
     assert note(response) == "Showing results for “zanzibarovih tolqyn”."
 
@@ -298,7 +301,7 @@ def test_a_drafts_title_words_never_reach_the_typo_corrections(client, crafts_an
     asked=st.lists(st.text("aiklnoqrsty", min_size=3, max_size=8), min_size=1, max_size=3),
 )
 def test_sqlite_typo_similarity_agrees_with_postgresql(db, titles_, asked):
-    """SQLite's trigram vocabulary (search._Vocabulary) restates pg_trgm's similarity with q/k
+    """SQLite's trigram vocabulary (sqlite._Vocabulary) restates pg_trgm's similarity with q/k
     and y/i read as one: on random words, it offers the same corrections with the same
     similarities as PostgreSQL's query over the same published titles (four words or fewer a
     title set, so TYPO_CORRECTIONS never cuts between ties)."""
@@ -307,14 +310,42 @@ def test_sqlite_typo_similarity_agrees_with_postgresql(db, titles_, asked):
         for number, words in enumerate(titles_):
             ProgrammeFactory(slug=f"t{number}", title_en=" ".join(words), organisation=organisation)
         published = Programme.objects.published().values_list("search_latin", flat=True)
-        vocabulary = search._Vocabulary(
+        vocabulary = sqlite._Vocabulary(
             word
             for text in published
-            for word in search._WORD.findall(text)
-            if not search._DIGIT.search(word)
+            for word in search_query.WORD.findall(text)
+            if not search_query.DIGIT.search(word)
         )
-        on_postgresql = search.spelt_alike(asked)
-        in_python = [vocabulary.alike(word) for word in search._typo_words(asked)]
+        on_postgresql = matching.spelt_alike(asked)
+        in_python = [vocabulary.alike(word) for word in search_query.typo_words(asked)]
         transaction.set_rollback(True)
     rounded = [sorted((w, round(s, 3)) for w, s in words) for words in on_postgresql]
     assert rounded == [sorted((w, round(s, 3)) for w, s in words) for words in in_python]
+
+
+@pytest.mark.postgres
+def test_a_saved_programme_is_found_in_its_own_transaction_and_an_import_rebuilds_once(db):
+    # The documents are rebuilt by a post_save receiver (signals.programme_saved): in the saving
+    # transaction, before any commit; inside deferred_vector_updates(), once for every save.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programmes.search import documents
+    from programmes.search.matching import filter_by_words
+
+    with transaction.atomic():
+        saved = ProgrammeFactory(slug="zephyr", title_en="Zephyr grant")
+        assert [p.slug for p in filter_by_words(Programme.objects.all(), "zephyr")] == ["zephyr"]
+        saved.title_en = "Mistral grant"
+        saved.save()
+        assert [p.slug for p in filter_by_words(Programme.objects.all(), "mistral")] == ["zephyr"]
+    with CaptureQueriesContext(connection) as queries, documents.deferred_vector_updates():
+        ProgrammeFactory(slug="sirocco", title_en="Sirocco fund")
+        ProgrammeFactory(slug="bora", title_en="Bora fund")
+        assert filter_by_words(Programme.objects.all(), "sirocco").count() == 0  # not yet
+    rebuilds = [
+        q["sql"] for q in queries.captured_queries if "INSERT INTO programmes_searchdocument" in q["sql"]
+    ]
+    assert len(rebuilds) == 1
+    found = filter_by_words(Programme.objects.all(), "sirocco or bora").order_by("slug")
+    assert [p.slug for p in found] == ["bora", "sirocco"]

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from programmes import search
+from programmes.search import documents
 from tests.factories import ProgrammeFactory, SectorFactory
 
 
@@ -55,7 +55,7 @@ def test_0013_migrates_back_to_the_old_documents_and_forward_to_the_same_whole_o
         cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'programme_document_%%'")
         assert {row[0] for row in cursor.fetchall()} == {"programme_document_ids"}
     # And today's code builds the same whole documents as the migration did.
-    search.update_vectors(None)
+    documents.update_vectors(None)
     assert _documents() == before
 
     # From before the document table: 0011 creates it empty, and the rebuild after 0012 must

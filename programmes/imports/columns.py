@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import override as language_override
 
 from ..models import Programme, ProgrammeSource
-from ..search import normalise
+from ..search.query import normalise
 from ..translation import ProgrammeTranslationOptions
 
 LANGUAGES = ("en", "ru", "kk")

@@ -28,7 +28,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.results import RowResult
 
-from .. import history, search
+from .. import history
 from ..choices import Currency, DeadlineType, PublicationState
 from ..models import (
     ApplicantKind,
@@ -40,7 +40,8 @@ from ..models import (
     ProgrammeType,
     Sector,
 )
-from ..search import normalise
+from ..search import documents
+from ..search.query import normalise
 from ..text import clean_instance_text
 from . import changes
 from .columns import COLUMNS, FIELD_VALIDATED, REQUIRED_COLUMNS, TITLE_COLUMNS, header_aliases
@@ -169,7 +170,7 @@ class ProgrammeResource(resources.ModelResource):
         started = time.perf_counter()
         # Every changed row's search document is rebuilt once, in one statement at the end of the
         # file (after_import, inside the import's transaction), not several statements per row.
-        with search.deferred_vector_updates():
+        with documents.deferred_vector_updates():
             result = super().import_data(
                 dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
             )
@@ -471,7 +472,7 @@ class ProgrammeResource(resources.ModelResource):
             ],
             batch_size=BATCH_SIZE,
         )
-        search.update_vectors([instance.pk for instance in self.new_instances])
+        documents.update_vectors([instance.pk for instance in self.new_instances])
         if not self.dry_run:
             history.record(
                 self.new_instances, user=self.history_user, reason=self.history_reason, created=True
@@ -499,7 +500,7 @@ class ProgrammeResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         self._flush_new()
-        search.flush_deferred()  # inside the import's transaction
+        documents.flush_deferred()  # inside the import's transaction
         result.unknown_columns = self.unknown_columns
         result.new_organisations = list(self.fields["organisation"].widget.created)
         result.messages = self.messages

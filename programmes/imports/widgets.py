@@ -19,7 +19,7 @@ from import_export import widgets
 
 from ..choices import OrganisationKind
 from ..models import Organisation
-from ..search import normalise
+from ..search.query import normalise
 from ..transliteration import to_latin
 from .columns import LANGUAGES
 from .parsing import is_blank, parse_amount, parse_boolean, parse_date, restore_formula_escape

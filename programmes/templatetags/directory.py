@@ -15,9 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language, get_language_info, gettext, ngettext, pgettext
 
-from .. import search
 from ..choices import DeadlineType, Status
 from ..filters import known_query
+from ..search.highlight import highlight as highlight_words
 from ..text import clean_text
 
 register = template.Library()
@@ -74,7 +74,7 @@ def kzt_equivalent(programme) -> str:
 @register.filter
 def highlight(text, query):
     """Escaped text with the words matching the search marked (<mark>)."""
-    return search.highlight(str(text), query or "")
+    return highlight_words(str(text), query or "")
 
 
 # What staff may use in long texts (descriptions, eligibility, how to apply): Markdown's

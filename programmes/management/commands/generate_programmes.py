@@ -15,12 +15,13 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from programmes import facets, search
+from programmes import facets
 from programmes.models import (
     ExchangeRate,
     Organisation,
     Programme,
 )
+from programmes.search import documents
 from programmes.synthetic import SYNTHETIC_PREFIX, SyntheticProgrammes
 from programmes.transliteration import to_latin
 
@@ -123,4 +124,4 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 tables = [Programme._meta.db_table, *(facet.link_table for facet in LINKS.values())]
                 cursor.execute("ANALYZE " + ", ".join(tables))
-        search.update_vectors([programme.pk for programme in programmes])
+        documents.update_vectors([programme.pk for programme in programmes])
