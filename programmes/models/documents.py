@@ -1,5 +1,6 @@
 """PostgreSQL's full-text documents and spelling vocabulary (search.py builds and reads them)."""
 
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,14 @@ class SearchDocument(models.Model):
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         default_permissions = ()
+        # On SQLite the table exists and stays empty, and Django migrates nothing of it: no GIN
+        # index there, not even when a migration rebuilds the table (migration 0019).
+        required_db_vendor = "postgresql"
+        indexes = [
+            GinIndex(fields=["title"], name="searchdocument_title_gin"),
+            GinIndex(fields=["short"], name="searchdocument_short_gin"),
+            GinIndex(fields=["whole"], name="searchdocument_whole_gin"),
+        ]
 
     def __str__(self):
         return str(self.programme_id)
@@ -50,6 +59,9 @@ class SearchWord(models.Model):
         verbose_name = _("search word")
         verbose_name_plural = _("search words")
         default_permissions = ()
+        required_db_vendor = "postgresql"  # as SearchDocument's
+        # pg_trgm's, for the similarity operator (%) of search.spelt_alike.
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="searchword_trgm")]
 
     def __str__(self):
         return self.word
