@@ -83,6 +83,10 @@ def _shared_demo(django_db_setup, django_db_blocker):
         versioning.current()  # the version row exists before the first test reads it (`demo`)
         yield
         call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=serialized is not None)
+        # Closed as a transactional test closes it: opened while Playwright's event loop runs,
+        # it is kept per asyncio context (asgiref's Local), where nothing else would close it
+        # before the test database is dropped.
+        connection.close()
 
 
 def _directory_version():
