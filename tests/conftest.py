@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import os
 import re
@@ -5,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.utils import translation
@@ -25,6 +26,16 @@ def _version_step_per_statement(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET programmes.version_each_statement = 'on'")
+
+
+@contextlib.contextmanager
+def kept_for_the_module(django_db_blocker):
+    """For a module-scoped fixture: what it writes inside this block (the demo content, 7 s to load
+    on PostgreSQL) is seen by every test of the module, each test's own transaction nested in this
+    one as a savepoint (pytest-django's `db`), and all of it is rolled back after the last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

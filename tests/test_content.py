@@ -23,16 +23,8 @@ from django.core.management import call_command
 
 from programmes.choices import DeadlineType
 from programmes.management.commands.load_demo_content import FIXTURES
-from programmes.models import (
-    ApplicantKind,
-    BusinessSize,
-    ExchangeRate,
-    Location,
-    Organisation,
-    Programme,
-    ProgrammeType,
-    Sector,
-)
+from programmes.models import Organisation, Programme
+from tests.conftest import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -56,23 +48,14 @@ ENTRIES = _fixture_entries()
 
 @pytest.fixture(scope="module")
 def catalogue(django_db_setup, django_db_blocker):
-    """The demo content, loaded once for the module and removed afterwards."""
-    with django_db_blocker.unblock():
+    """The demo content, loaded once for the module and rolled back afterwards."""
+    with kept_for_the_module(django_db_blocker):
         call_command("load_demo_content", stdout=open("/dev/null", "w"))  # noqa: SIM115
         programmes = list(
             Programme.objects.select_related("organisation").prefetch_related("sources").order_by("slug")
         )
         websites = dict(Organisation.objects.exclude(website="").values_list("slug", "website"))
         yield programmes, websites
-        # Committed, so removed by hand, everything the loader wrote: other tests start empty.
-        Programme.objects.all().delete()
-        Organisation.objects.all().delete()
-        ExchangeRate.objects.all().delete()
-        Location.objects.filter(parent__isnull=False).delete()
-        for model in (Location, Sector, ProgrammeType, ApplicantKind, BusinessSize):
-            model.objects.all().delete()
-        Programme.history.all().delete()
-        Organisation.history.all().delete()
 
 
 # --- Numbers in the texts --------------------------------------------------------------------------

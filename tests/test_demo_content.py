@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from programmes.choices import DeadlineType
 from programmes.models import Organisation, Programme
-from tests.conftest import titles
+from tests.conftest import kept_for_the_module, titles
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,16 @@ SEED_SLUGS = [
 ]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def _demo_content(django_db_setup, django_db_blocker):
+    with kept_for_the_module(django_db_blocker):
+        call_command("load_demo_content", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        yield
+
+
 @pytest.fixture
-def demo(db):
-    call_command("load_demo_content", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo(_demo_content, db):
+    """The demo content, loaded once for the module; what a test changes is rolled back after it."""
 
 
 def _snapshot():

@@ -6,16 +6,7 @@ matching): those are marked ``postgres`` (CI runs them there)."""
 import pytest
 from django.core.management import call_command
 
-from programmes.models import (
-    ApplicantKind,
-    BusinessSize,
-    ExchangeRate,
-    Location,
-    Organisation,
-    Programme,
-    ProgrammeType,
-    Sector,
-)
+from tests.conftest import kept_for_the_module
 
 pytestmark = [pytest.mark.django_db]
 
@@ -96,19 +87,10 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    # Loaded once for the module (committed), and removed afterwards so other tests start empty.
-    with django_db_blocker.unblock():
+    # Loaded once for the module, and rolled back afterwards so other tests start empty.
+    with kept_for_the_module(django_db_blocker):
         call_command("load_demo_content", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield
-        Programme.objects.all().delete()
-        Organisation.objects.all().delete()
-        ExchangeRate.objects.all().delete()
-        Location.objects.filter(parent__isnull=False).delete()
-        for model in (Location, Sector, ProgrammeType, ApplicantKind, BusinessSize):
-            model.objects.all().delete()
-        # Loading and deleting wrote audit history; it goes too.
-        Programme.history.all().delete()
-        Organisation.history.all().delete()
 
 
 def _case_id(case) -> str:

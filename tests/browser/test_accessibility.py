@@ -6,7 +6,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import PHONE, result_titles
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Every test here only reads the demo content, loaded once for the module (`demo`).
+pytestmark = pytest.mark.browser
 
 PAGES = {
     "home": "/{lang}/",

@@ -53,7 +53,7 @@ def spreadsheet(rows: list[dict[str, str]]) -> bytes:
     return buffer.getvalue()
 
 
-def test_admin_import_through_preview_and_confirm(page, staff, demo):
+def test_admin_import_through_preview_and_confirm(page, staff, own_demo):
     content = spreadsheet(
         [
             {

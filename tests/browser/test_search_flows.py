@@ -7,7 +7,8 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, result_titles
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Every test here only reads the demo content, loaded once for the module (`demo`).
+pytestmark = pytest.mark.browser
 
 
 def query(page) -> dict[str, list[str]]:
