@@ -4,7 +4,7 @@ Each entry names the query-string parameter (``?sector=film``), the Programme re
 its label, and which rule applies it. Everything that handles facets reads this table instead of
 listing them again: the search form's filters, saved searches and chips (filters.py), the
 in-memory index's link bitsets and counts (index.py), the search documents and result cards (the
-``named`` facets, search/ and index.attach_card_links), the audit history's link tables
+``named`` facets, search/ and cards.attach_card_terms), the audit history's link tables
 (history.py), the search-document signals (signals.py), content fixtures (services.py),
 spreadsheet and open-data columns (imports/, opendata.py) and the synthetic generator.
 

@@ -120,7 +120,7 @@ class SearchFeed(Feed):
         return programme.organisation.name
 
     def item_categories(self, programme):
-        return [str(term) for term in (*programme.types.all(), *programme.sectors.all())]
+        return [str(term) for term in (*programme.linked["types"], *programme.linked["sectors"])]
 
 
 # Each reads up to FEED_LIMIT / CALENDAR_LIMIT programmes: cached per search, and throttled

@@ -142,7 +142,7 @@ def reasons(programme, answers: dict, places: dict) -> list[str]:
         said.append(str(APPLICANTS[answers["applicant"]][1]))
     if answers.get("city"):
         place = places[answers["city"]]
-        listed = {loc.pk: loc for loc in programme.locations.all()}
+        listed = {loc.pk: loc for loc in programme.linked["locations"]}
         if programme.is_nationwide:
             said.append(gettext("available everywhere in Kazakhstan"))
         elif place.pk in listed:
@@ -154,12 +154,12 @@ def reasons(programme, answers: dict, places: dict) -> list[str]:
             )
             said.append(gettext("available in %(place)s") % {"place": near.name if near else place.name})
     if answers.get("sector"):
-        sector = next((s for s in programme.sectors.all() if s.slug == answers["sector"]), None)
+        sector = next((s for s in programme.linked["sectors"] if s.slug == answers["sector"]), None)
         if sector is not None:
             said.append(gettext("for %(sector)s") % {"sector": _lower_first(sector.name)})
     if answers.get("need"):
         wanted = NEEDS[answers["need"]].types
-        offered = [_lower_first(t.name) for t in programme.types.all() if t.slug in wanted]
+        offered = [_lower_first(t.name) for t in programme.linked["types"] if t.slug in wanted]
         said.append(gettext("offers: %(types)s") % {"types": ", ".join(offered)})
     return said
 

@@ -41,7 +41,7 @@ from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
-from . import caching, facets, versioning
+from . import facets, versioning
 from .choices import Status
 from .search.matching import relevance_ties
 from .search.ranking import Match, unpack_ids
@@ -575,73 +575,3 @@ def forget() -> None:
     """Drop the kept index (tests: a rolled-back test database reuses version numbers)."""
     with _lock:
         _current.clear()
-
-
-@dataclass
-class Results:
-    """The ordered programmes of a search, as a sequence the Paginator can slice: only the
-    programmes of the page asked for are read from the database, with their card data."""
-
-    queryset: object
-    index_ids: np.ndarray
-    positions: Ordered
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    @property
-    def ids(self) -> np.ndarray:
-        """Every result's id, in order."""
-        return self.index_ids[self.positions[:]]
-
-    def __getitem__(self, item):
-        if not isinstance(item, slice):
-            raise TypeError("Results are read a page (a slice) at a time")
-        ids = self.index_ids[self.positions[item]].tolist()
-        if not ids:
-            return []
-        found = {programme.pk: programme for programme in self.queryset.filter(pk__in=ids)}
-        attach_card_links(list(found.values()))
-        return [found[pk] for pk in ids if pk in found]
-
-
-def attach_card_links(programmes: list) -> None:
-    """Give each programme its types, sectors and places, as ``prefetch_related`` leaves them,
-    from one query and the term lists the sidebar caches anyway (caching.cached_terms).
-
-    A prefetch built 60–100 term instances for a page of 20 programmes, in three queries: 13 of
-    the 17 ms it took to read a page at 100,000 programmes (docs/benchmarks.md). What is left
-    is what Django's prefetch leaves: the relation's own queryset with its results in place,
-    so ``programme.types.all`` reads nothing and anything chained on it queries as usual.
-    """
-    if not programmes:
-        return
-    from django.db.models import prefetch_related_objects
-
-    ids = [programme.pk for programme in programmes]
-    marks = ", ".join(["%s"] * len(ids))
-    sql = " UNION ALL ".join(
-        f"SELECT programme_id, {number}, {facet.term_column} FROM {facet.link_table} "  # noqa: S608
-        f"WHERE programme_id IN ({marks})"
-        for number, facet in enumerate(facets.NAMED)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids * len(facets.NAMED))
-        rows = cursor.fetchall()
-    terms = [{term.pk: term for term in caching.cached_terms(facet.model)} for facet in facets.NAMED]
-    if any(term not in terms[number] for _pk, number, term in rows):
-        # A term newer than the cached lists (saved by another process a moment ago).
-        prefetch_related_objects(programmes, *(facet.relation for facet in facets.NAMED))
-        return
-    linked: dict = {}
-    for pk, number, term in rows:
-        linked.setdefault((pk, number), set()).add(term)
-    for programme in programmes:
-        cache = programme.__dict__.setdefault("_prefetched_objects_cache", {})
-        for number, facet in enumerate(facets.NAMED):
-            chosen = linked.get((programme.pk, number), ())
-            queryset = getattr(programme, facet.relation).get_queryset()
-            # In the terms' own order (Taxonomy.Meta.ordering), which the cached lists keep.
-            queryset._result_cache = [term for pk, term in terms[number].items() if pk in chosen]
-            queryset._prefetch_done = True
-            cache[facet.relation] = queryset

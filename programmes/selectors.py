@@ -21,7 +21,7 @@ import numpy as np
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from . import facets, index, money
+from . import cards, facets, index, money
 from .caching import cached_terms
 from .choices import LocationKind, Status
 from .filters import DEFAULT_STATUSES, ProgrammeFilter, query_string, shown_statuses
@@ -50,7 +50,7 @@ class Counts:
 @dataclass
 class Selection:
     counts: Counts
-    results: index.Results
+    results: cards.Results
     # What the words found, and by which step (search.ranking.Match); None without words.
     matched: Match | None = None
 
@@ -239,7 +239,7 @@ class SearchPage:
         counts.places = programmes.links[reach].count(places & ~programmes.nationwide)
         counts.statuses = programmes.status_counts(without("status"))
         ordered = programmes.ordered(matching, sort, matched if sort == "relevance" else None)
-        results = index.Results(self.filterset.queryset.for_result_cards(), programmes.ids, ordered)
+        results = cards.Results(self.filterset.queryset.for_result_cards(), programmes.ids, ordered)
         self._selection = Selection(counts, results, matched)
         return self._selection
 
@@ -288,7 +288,7 @@ def programme_list(data, queryset=None, *, today: datetime.date | None = None):
 @dataclass
 class Home:
     """The home page: the current programmes counted per type and per sector, and the first
-    programmes closing soon (index.Results)."""
+    programmes closing soon (cards.Results)."""
 
     types: list[FacetOption]
     sectors: list[FacetOption]
@@ -311,5 +311,5 @@ def home(today: datetime.date, closing_days: int, closing_count: int) -> Home:
     return Home(
         types=counted(facets.BY_PARAMETER["type"]),
         sectors=counted(facets.BY_PARAMETER["sector"]),
-        closing_soon=index.Results(cards, programmes.ids, closing)[:closing_count],
+        closing_soon=cards.Results(cards, programmes.ids, closing)[:closing_count],
     )

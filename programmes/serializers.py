@@ -176,10 +176,15 @@ class ProgrammeSerializer(serializers.Serializer):
         help_text="The languages the programme's title is written in (`kk`, `ru`, `en`)."
     )
     organisation = OrganisationSerializer(read_only=True, help_text="Who runs the programme.")
-    types = TermSerializer(many=True, read_only=True, help_text="Programme types (grant, loan…).")
-    sectors = TermSerializer(many=True, read_only=True, help_text="Creative sectors.")
+    # The card's terms (Programme.linked: attached to a results page from one query).
+    types = TermSerializer(
+        source="linked.types", many=True, read_only=True, help_text="Programme types (grant, loan…)."
+    )
+    sectors = TermSerializer(
+        source="linked.sectors", many=True, read_only=True, help_text="Creative sectors."
+    )
     places = PlaceSerializer(
-        source="locations",
+        source="linked.locations",
         many=True,
         read_only=True,
         help_text="Where applicants must be based (empty when nationwide or not stated).",

@@ -33,7 +33,7 @@ LAYERS = [
     # 2. What is read from the models: the facet table, caches, the search engine.
     {"facets", "versioning", "caching", "spam", "search", "history", "translation"},
     # 3. The in-memory index and the writes that span models.
-    {"index", "services", "synthetic"},
+    {"index", "cards", "services", "synthetic"},
     # 4. The public vocabulary, what it selects, and how it is written out.
     {"filters", "selectors", "templatetags", "forms", "alerts", "imports", "opendata", "helper", "sitemaps"},
     # 5. The edges: HTTP, admin, signals, commands, and the app's config that wires them.

@@ -39,14 +39,14 @@ def public_export(programmes, build_url) -> tablib.Dataset:
         places = (
             gettext("All of Kazakhstan")
             if programme.is_nationwide
-            else ", ".join(loc.name for loc in programme.locations.all())
+            else ", ".join(loc.name for loc in programme.linked["locations"])
         )
         dataset.append(
             [
                 str(translated(programme, "title")),
                 str(translated(programme.organisation, "name")),
-                ", ".join(t.name for t in programme.types.all()),
-                ", ".join(s.name for s in programme.sectors.all()),
+                ", ".join(t.name for t in programme.linked["types"]),
+                ", ".join(s.name for s in programme.linked["sectors"]),
                 places,
                 award_range(programme),
                 programme.currency if award_range(programme) else "",

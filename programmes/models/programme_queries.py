@@ -198,8 +198,8 @@ class ProgrammeQuerySet(models.QuerySet):
     def for_result_cards(self):
         """``with_card_data`` without the long texts and search columns, which a result card
         or a results export never shows (a third of the time of a page of 20 at 100,000), and
-        without the prefetches: ``index.Results`` attaches the types, sectors and places from
-        one query and the cached term lists (``index.attach_card_links``)."""
+        without the prefetches: ``cards.Results`` attaches the types, sectors and places from
+        one query and the cached term lists (``cards.attach_card_terms``)."""
         long_texts = [
             column
             for name in ("description", "eligibility", "how_to_apply")

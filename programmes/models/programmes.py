@@ -2,6 +2,7 @@
 from what staff typed (award in tenge, search text, link checks, change stamps)."""
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +35,29 @@ DERIVED_FIELDS = (
     "published_at",
     "terms_changed_at",
 )
+
+
+class LinkedTerms(Mapping):
+    """A programme's terms per many-to-many relation (``programme.linked["sectors"]``, in a
+    template ``programme.linked.sectors``): those a results page attached (``card_terms``, set by
+    cards.attach_card_terms from one query), else the relation's own, prefetched or queried."""
+
+    def __init__(self, programme: "Programme"):
+        self._programme = programme
+
+    def __getitem__(self, relation: str) -> list:
+        attached = self._programme.__dict__.get("card_terms")
+        if attached is not None and relation in attached:
+            return attached[relation]
+        if relation not in {field.name for field in self._programme._meta.many_to_many}:
+            raise KeyError(relation)
+        return list(getattr(self._programme, relation).all())
+
+    def __iter__(self):
+        return (field.name for field in self._programme._meta.many_to_many)
+
+    def __len__(self) -> int:
+        return len(self._programme._meta.many_to_many)
 
 
 class Programme(models.Model):
@@ -251,6 +275,10 @@ class Programme(models.Model):
 
     def get_absolute_url(self):
         return reverse("programmes:detail", kwargs={"slug": self.slug})
+
+    @property
+    def linked(self) -> LinkedTerms:
+        return LinkedTerms(self)
 
     def natural_key(self):
         return (self.slug,)

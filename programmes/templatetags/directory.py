@@ -241,7 +241,7 @@ def _cleaned(value):
 def programme_json_ld(context, programme):
     """schema.org data for search engines, escaped so no text can close the script element."""
     request = context["request"]
-    type_slugs = [t.slug for t in programme.types.all()]
+    type_slugs = [t.slug for t in programme.linked["types"]]
     schema_type = next((SCHEMA_TYPES[s] for s in type_slugs if s in SCHEMA_TYPES), "MonetaryGrant")
     title = translated(programme, "title")
     data = {
