@@ -23,7 +23,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from . import helper, opendata, selectors, versioning
+from . import helper, opendata, opendata_columns, selectors, versioning
 from .caching import cached_page, cached_terms
 from .choices import Status
 from .filters import PUBLIC_PARAMETERS, known_query
@@ -253,11 +253,11 @@ def _not_built_yet() -> HttpResponse:
             "The open-data files have not been built yet. They are built within %(minutes)s minutes; "
             "please try again then."
         )
-        % {"minutes": opendata.BUILD_EVERY_MINUTES},
+        % {"minutes": opendata_columns.BUILD_EVERY_MINUTES},
         status=503,
         content_type="text/plain; charset=utf-8",
     )
-    response["Retry-After"] = str(opendata.BUILD_EVERY_MINUTES * 60)
+    response["Retry-After"] = str(opendata_columns.BUILD_EVERY_MINUTES * 60)
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, no_store=True)
     return response
@@ -270,15 +270,15 @@ def open_data(request):
         request,
         "programmes/open_data.html",
         {
-            "columns": opendata.COLUMNS,
-            "source_parts": opendata.SOURCE_PARTS,
-            "commongrants": opendata.COMMONGRANTS_FIELDS,
+            "columns": opendata_columns.COLUMNS,
+            "source_parts": opendata_columns.SOURCE_PARTS,
+            "commongrants": opendata_columns.COMMONGRANTS_FIELDS,
             "downloads": [
                 (file_type, reverse("open-data", args=[file_type]), OpenDataFile.objects.newest(file_type))
                 for file_type in opendata.FORMATS
             ],
             "version": version.key,
-            "build_every_minutes": opendata.BUILD_EVERY_MINUTES,
-            "licence": opendata.LICENCE,
+            "build_every_minutes": opendata_columns.BUILD_EVERY_MINUTES,
+            "licence": opendata_columns.LICENCE,
         },
     )

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.db.models.signals import m2m_changed, post_save
 
-from programmes import facets, history, index, opendata, selectors, signals
+from programmes import facets, history, index, opendata_columns, selectors, signals
 from programmes.admin.programmes import ProgrammeAdmin
 from programmes.api import SEARCH_PARAMETERS
 from programmes.filters import PUBLIC_PARAMETERS, SAVED_PARAMETERS, ProgrammeFilter
@@ -100,7 +100,7 @@ def test_what_describes_a_facet_by_hand_describes_each_one(facet):
         open_data_links={relation: [f"{relation}-slug"] for relation in facets.RELATIONS}
     )
     values = []
-    for column in opendata.COLUMNS:
+    for column in opendata_columns.COLUMNS:
         try:
             values.append(column.value(marked))
         except AttributeError:

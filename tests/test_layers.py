@@ -35,7 +35,18 @@ LAYERS = [
     # 3. The in-memory index and the writes that span models.
     {"index", "cards", "services", "synthetic"},
     # 4. The public vocabulary, what it selects, and how it is written out.
-    {"filters", "selectors", "templatetags", "forms", "alerts", "imports", "opendata", "helper", "sitemaps"},
+    {
+        "filters",
+        "selectors",
+        "templatetags",
+        "forms",
+        "alerts",
+        "imports",
+        "opendata",
+        "opendata_columns",
+        "helper",
+        "sitemaps",
+    },
     # 5. The edges: HTTP, admin, signals, commands, and the app's config that wires them.
     {
         "apps",

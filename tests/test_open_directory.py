@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from programmes import helper, opendata, versioning
+from programmes import helper, opendata, opendata_columns, versioning
 from programmes.choices import DeadlineType, PublicationState
 from programmes.models import OpenDataFile
 from tests import factories
@@ -871,7 +871,7 @@ def test_data_dictionary_lists_every_column_of_the_downloads(client, built, lang
     downloaded = next(
         csv.reader(io.StringIO(body(client.get("/open-data/programmes.csv")).decode("utf-8-sig")))
     )
-    assert listed == downloaded == opendata.HEADERS
+    assert listed == downloaded == opendata_columns.HEADERS
     # Each row has a meaning, a type and an example (or says it is empty).
     assert len(
         re.findall(r"<tr><th scope=\"row\">.*?</th><td>.+?</td><td>.+?</td><td>.+?</td></tr>", table)
