@@ -33,7 +33,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import selectors, serializers, versioning
+from . import facets, selectors, serializers, versioning
 from .caching import cached_page, cached_terms, count_in_window
 from .choices import Status
 from .filters import CURRENCY_CHOICES, PUBLIC_PARAMETERS, SORT_CHOICES, Problem
@@ -251,6 +251,8 @@ class PublicView(APIView):
 
 def _term_endpoint(model, serializer_class, name: str, description: str):
     class TermList(PublicView):
+        term_model = model  # which vocabulary this lists (tests/test_facets.py reads it)
+
         @extend_schema(
             operation_id=f"list_{name.replace(' ', '_')}",
             summary=f"All {name}",
@@ -447,7 +449,7 @@ class ProgrammeList(PublicView):
         pages = max(1, math.ceil(count / page_size))
         start = (page - 1) * page_size
         programmes = results[start : start + page_size] if start < count else []
-        prefetch_related_objects(programmes, "applicant_kinds", "business_sizes", "sources")
+        prefetch_related_objects(programmes, *facets.UNNAMED_RELATIONS, "sources")
         context = _context(request)
         data = {
             "count": count,
@@ -496,7 +498,7 @@ class ProgrammeDetail(PublicView):
             Programme.objects.published()
             .with_status()
             .with_card_data()
-            .prefetch_related("applicant_kinds", "business_sizes", "sources"),
+            .prefetch_related(*facets.UNNAMED_RELATIONS, "sources"),
             slug=slug,
         )
         return _json(serializers.ProgrammeDetailSerializer(programme, context=_context(request)).data)

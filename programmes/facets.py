@@ -115,3 +115,6 @@ NAMED = tuple(facet for facet in LINKED if facet.named)
 # The reach facet (places), whose rule index.py restates from ProgrammeQuerySet.available_in.
 (PLACES,) = (facet for facet in FACETS if facet.by_reach)
 RELATIONS = tuple(facet.relation for facet in LINKED)
+# The links a result card does not show (with_card_data prefetches, and cards.py attaches, the
+# named ones): what a programme's own page and the API prefetch besides.
+UNNAMED_RELATIONS = tuple(facet.relation for facet in LINKED if not facet.named)

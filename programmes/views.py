@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alerts, selectors, services, spam
+from . import alerts, facets, selectors, services, spam
 from .caching import cached_page
 from .filters import PUBLIC_PARAMETERS, normalised_query
 from .forms import AlertForm, ProblemReportForm, ReminderForm, SuggestionForm
@@ -131,7 +131,7 @@ def programme_detail(request, slug):
         .with_status()
         .with_card_data()
         .select_related("organisation__home_city")
-        .prefetch_related("applicant_kinds", "business_sizes", "sources"),
+        .prefetch_related(*facets.UNNAMED_RELATIONS, "sources"),
         slug=slug,
     )
     related = (

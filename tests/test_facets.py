@@ -90,12 +90,18 @@ def test_history_signals_and_the_generator_follow_the_table():
 @pytest.mark.parametrize("facet", facets.LINKED, ids=lambda facet: facet.parameter)
 def test_what_describes_a_facet_by_hand_describes_each_one(facet):
     """The public API's fields and parameters and the open-data dictionary are documented
-    contracts, written out (with their descriptions) rather than generated."""
-    assert facet.parameter in {parameter.name for parameter in SEARCH_PARAMETERS}
-    assert facet.parameter in FacetsSerializer().fields
+    contracts, written out (with their descriptions) rather than generated: each check says
+    where the missing part goes."""
+    missing = []
+    if facet.parameter not in {parameter.name for parameter in SEARCH_PARAMETERS}:
+        missing.append("its query parameter in api.SEARCH_PARAMETERS")
+    if facet.parameter not in FacetsSerializer().fields:
+        missing.append("its count list in serializers.FacetsSerializer")
     sources = {field.source for field in ProgrammeSerializer().fields.values()}
-    assert facet.relation in sources or f"linked.{facet.relation}" in sources
-    assert facet.relation in ProgrammeAdmin.filter_horizontal
+    if not {facet.relation, f"linked.{facet.relation}"} & sources:
+        missing.append("its field in serializers.ProgrammeSerializer")
+    if facet.model not in _api_taxonomy_models():
+        missing.append("its taxonomy endpoint in api.py and api_urls.py")
     marked = SimpleNamespace(
         open_data_links={relation: [f"{relation}-slug"] for relation in facets.RELATIONS}
     )
@@ -105,4 +111,20 @@ def test_what_describes_a_facet_by_hand_describes_each_one(facet):
             values.append(column.value(marked))
         except AttributeError:
             continue  # a column of the programme's own fields
-    assert [f"{facet.relation}-slug"] in values
+    if [f"{facet.relation}-slug"] not in values:
+        missing.append("its Column in opendata_columns.COLUMNS")
+    assert missing == [], f"The facet {facet.parameter!r} lacks: " + "; ".join(missing)
+    assert facet.relation in ProgrammeAdmin.filter_horizontal
+
+
+def _api_taxonomy_models() -> set:
+    """The term models the API lists under /api/v1/ (its taxonomy endpoints)."""
+    from django.urls import get_resolver
+
+    models = set()
+    for pattern in get_resolver("programmes.api_urls").url_patterns:
+        view = getattr(pattern.callback, "view_class", None)
+        queryset_model = getattr(view, "term_model", None)
+        if queryset_model is not None:
+            models.add(queryset_model)
+    return models

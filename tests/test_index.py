@@ -172,8 +172,11 @@ def _expected_counts(data) -> dict:
                     "sector": "in_sectors",
                     "applicant": "for_applicants",
                     "business_size": "for_business_sizes",
-                }[name]
-                count = getattr(others, method)([term]).count()
+                }.get(name)
+                if method is None:  # a facet added since: its link, as ProgrammeQuerySet reads it
+                    count = others.linked_to(facets.BY_PARAMETER[name].relation, [term]).count()
+                else:
+                    count = getattr(others, method)([term]).count()
             if count:
                 expected[(name, term.slug)] = count
     others = page.filterset.filter_queryset(published.with_status(TODAY), exclude="status")

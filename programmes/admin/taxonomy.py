@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from .. import facets
 from ..models import (
     ApplicantKind,
     BusinessSize,
@@ -70,3 +71,9 @@ class OrganisationAdmin(HistoryAdmin, TranslatedAdmin):
     @admin.display(description=_("programmes"), ordering="programme_total")
     def programme_count(self, obj):
         return obj.programme_total
+
+
+# Any other facet's terms (programmes/facets.py) are edited like the vocabularies above.
+admin.site.register(
+    [facet.model for facet in facets.LINKED if not admin.site.is_registered(facet.model)], TaxonomyAdmin
+)
