@@ -307,9 +307,9 @@ def home(today: datetime.date, closing_days: int, closing_count: int) -> Home:
 
     closing = programmes.ordered(programmes.closing_within(closing_days), "deadline")
     # The cards show each programme's status badge: annotated for the same day as the index.
-    cards = Programme.objects.published().with_status(today).for_result_cards()
+    card_rows = Programme.objects.published().with_status(today).for_result_cards()
     return Home(
         types=counted(facets.BY_PARAMETER["type"]),
         sectors=counted(facets.BY_PARAMETER["sector"]),
-        closing_soon=cards.Results(cards, programmes.ids, closing)[:closing_count],
+        closing_soon=cards.Results(card_rows, programmes.ids, closing)[:closing_count],
     )
