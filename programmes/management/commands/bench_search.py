@@ -198,7 +198,7 @@ class Command(BaseCommand):
         size = sum(
             getattr(built, name).nbytes for name in ("ids", "status", "closes_on", "amount_min", "amount_max")
         )
-        size += sum(links.bits.nbytes for links in [built.organisation, built.places, *built.links.values()])
+        size += sum(links.bits.nbytes for links in built.links.values())
         self.stdout.write(
             f"index: built in {built.build_seconds * 1000:.0f} ms, {built.size} programmes, "
             f"{size / 2**20:.1f} MB of arrays"
