@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from . import selectors
 from .caching import count_in_window
 from .filters import ProgrammeFilter
 from .models import Alert, Programme, Reminder, Subscription, email_digest
@@ -244,12 +245,7 @@ def digest_for(alert: Alert, now: datetime.datetime) -> Digest:
     programmes published in that time, and, separately, programmes published earlier whose dates
     or award changed in that time. Call inside translation.override(alert.language)."""
     limit = settings.ALERT_DIGEST_LIMIT
-    filterset = ProgrammeFilter(
-        QueryDict(alert.query),
-        queryset=Programme.objects.published().with_card_data(),
-        today=timezone.localdate(now),
-    )
-    matching = filterset.qs
+    matching = selectors.programme_list(QueryDict(alert.query), today=timezone.localdate(now))
     new = list(matching.filter(published_at__gt=alert.since, published_at__lte=now)[: limit + 1])
     changed = list(
         matching.filter(

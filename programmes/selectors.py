@@ -1,11 +1,12 @@
 """What the public pages list for a search: the search page's programmes, counts and hints.
 
-``search_page(data)`` is the one reader of the in-memory index (index.py) and the one way a
-set of search parameters becomes programmes for the search page, its exports, the feeds, the
-widget, "Can I apply?" and the public API, so that one address lists the same programmes in the
-same order on all of them. ``programme_list(data, queryset)`` is the same filters as a queryset
-(filters.ProgrammeFilter.qs), for alerts, which look at programmes the index does not hold (those
-changed since a date); tests/test_index.py holds the two to the same results.
+``search_page(data)`` is the one reader of the in-memory index (index.py; ``home`` too) and the
+way a set of search parameters becomes programmes for the search page, its exports, the widget,
+"Can I apply?" and the public API, so that one address lists the same programmes in the same
+order on all of them. ``programme_list(data)`` is the same filters as a queryset
+(filters.ProgrammeFilter.qs), for feeds and alerts, which narrow it further in SQL (published or
+changed since a date, closing after today); tests/test_index.py holds the two to the same
+results.
 
 filters.py declares the vocabulary (the parameters, how each is read and what it filters); this
 module counts and orders.
