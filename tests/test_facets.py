@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db.models.signals import m2m_changed, post_save
+from django.http import QueryDict
 
 from programmes import facets, history, index, opendata_columns, selectors, signals
 from programmes.admin.programmes import ProgrammeAdmin
@@ -56,8 +57,6 @@ def test_each_facet_filters_the_queryset_and_the_index_alike(today):
         f"organisation={in_city.organisation.slug}": ["in-city"],
     }
     for query, expected in cases.items():
-        from django.http import QueryDict
-
         page = selectors.search_page(QueryDict(query), today=TODAY)
         listed = sorted(
             Programme.objects.filter(pk__in=page.selection().results.ids).values_list("slug", flat=True)
